@@ -1,5 +1,46 @@
-"""Typed async client for AWS Clean Rooms ML."""
+"""Typed async client for AWS Clean Rooms ML, over aiobotocore.
+
+async with CleanRoomsMLClient(region_name="us-east-1") as client:
+    async for job in client.list_audience_export_jobs():
+        print(job.name, job.status)
+"""
 
 from cleanroomsml_async._version import __version__
+from cleanroomsml_async.client import CleanRoomsMLClient
+from cleanroomsml_async.errors import (
+    AccessDeniedException,
+    CleanRoomsMLError,
+    ConfigurationError,
+    ConflictException,
+    PaginationError,
+    ResourceNotFoundException,
+    ResponseError,
+    ServiceError,
+    ServiceQuotaExceededException,
+    ThrottlingException,
+    TransportError,
+    TransportTimeoutError,
+    ValidationException,
+)
+from cleanroomsml_async.pagination import AsyncPager
+from cleanroomsml_async.retry import RetryPolicy
 
-__all__ = ["__version__"]
+__all__ = [
+    "AccessDeniedException",
+    "AsyncPager",
+    "CleanRoomsMLClient",
+    "CleanRoomsMLError",
+    "ConfigurationError",
+    "ConflictException",
+    "PaginationError",
+    "ResourceNotFoundException",
+    "ResponseError",
+    "RetryPolicy",
+    "ServiceError",
+    "ServiceQuotaExceededException",
+    "ThrottlingException",
+    "TransportError",
+    "TransportTimeoutError",
+    "ValidationException",
+    "__version__",
+]
