@@ -1,0 +1,64 @@
+"""Every check a change must pass, each in its own virtual environment.
+
+`nox` runs the default sessions (tests, lint, typecheck, docs); `nox -s demo` runs the demo and
+`nox -s bench` the benchmarks, on demand.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
+nox.options.error_on_missing_interpreters = True
+
+# Everything a type check or test reads, so both see the same tree.
+CHECKED = ["cleanroomsml_async", "tests", "scripts", "examples", "benchmarks", "noxfile.py"]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite, over real HTTP against the emulator, with a coverage floor."""
+    session.install("-e", ".[test]")
+    session.run(
+        "pytest",
+        "--cov=cleanroomsml_async",
+        "--cov-report=term-missing:skip-covered",
+        "--cov-fail-under=90",
+        *session.posargs,
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff's lint rules and its formatter, checked, not applied."""
+    session.install(".[lint]")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the package, the tests, the scripts and the examples."""
+    session.install("-e", ".[test,typecheck]", "nox")
+    session.run("mypy", *CHECKED)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site, built with warnings as errors."""
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """All five operations through the real client, against the embedded emulator."""
+    session.install(".")
+    session.run("python", "-m", "cleanroomsml_async", "demo")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Speed and memory against raw aiobotocore, in one run; not part of the default run."""
+    session.install("-e", ".")
+    session.run("python", "benchmarks/run.py", *session.posargs)
