@@ -12,8 +12,16 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticKnownError
 
-__all__ = ["OPEN_ENUM", "RequestModel", "ResponseModel", "UtcDatetime", "checked_as"]
+__all__ = [
+    "OPEN_ENUM",
+    "TEXT_ONLY",
+    "RequestModel",
+    "ResponseModel",
+    "UtcDatetime",
+    "checked_as",
+]
 
 
 class RequestModel(BaseModel):
@@ -63,6 +71,17 @@ UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 OPEN_ENUM = Field(union_mode="left_to_right")
 """For ``Enum | str`` fields: a known value becomes the member, an unknown one stays a ``str``."""
+
+
+def _text_only(value: object) -> object:
+    # Lax enum validation would also take bytes; a sent enum must be the member or its string.
+    if not isinstance(value, str):
+        raise PydanticKnownError("string_type")
+    return value
+
+
+TEXT_ONLY = BeforeValidator(_text_only)
+"""For sent enum fields: strict about the input's type, lax about str versus member."""
 
 
 def checked_as(strict_model: type[RequestModel]) -> Any:

@@ -16,6 +16,7 @@ from pydantic import Field
 
 from cleanroomsml_async._modelbase import (
     OPEN_ENUM,
+    TEXT_ONLY,
     RequestModel,
     ResponseModel,
     UtcDatetime,
@@ -48,14 +49,28 @@ __all__ = [
 
 
 class AudienceSizeType(StrEnum):
-    """Values of the service's ``AudienceSizeType``."""
+    """
+    The values of the service's ``AudienceSizeType``, used by ``AudienceSize.type``. Members are
+    strings and compare equal to them (``AudienceSizeType.ABSOLUTE == "ABSOLUTE"``).
+
+    A request accepts only these values. In a response, a value that this version does not know is
+    kept as a plain ``str`` rather than refused, so code that branches on the members needs a
+    fallback for other strings.
+    """
 
     ABSOLUTE = "ABSOLUTE"
     PERCENTAGE = "PERCENTAGE"
 
 
 class AudienceExportJobStatus(StrEnum):
-    """Values of the service's ``AudienceExportJobStatus``."""
+    """
+    The values of the service's ``AudienceExportJobStatus``, used by
+    ``AudienceExportJobSummary.status``. Members are strings and compare equal to them
+    (``AudienceExportJobStatus.CREATE_PENDING == "CREATE_PENDING"``).
+
+    In a response, a value that this version does not know is kept as a plain ``str`` rather than
+    refused, so code that branches on the members needs a fallback for other strings.
+    """
 
     CREATE_PENDING = "CREATE_PENDING"
     CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
@@ -64,7 +79,14 @@ class AudienceExportJobStatus(StrEnum):
 
 
 class AudienceGenerationJobStatus(StrEnum):
-    """Values of the service's ``AudienceGenerationJobStatus``."""
+    """
+    The values of the service's ``AudienceGenerationJobStatus``, used by
+    ``AudienceGenerationJobSummary.status``. Members are strings and compare equal to them
+    (``AudienceGenerationJobStatus.CREATE_PENDING == "CREATE_PENDING"``).
+
+    In a response, a value that this version does not know is kept as a plain ``str`` rather than
+    refused, so code that branches on the members needs a fallback for other strings.
+    """
 
     CREATE_PENDING = "CREATE_PENDING"
     CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
@@ -76,7 +98,14 @@ class AudienceGenerationJobStatus(StrEnum):
 
 
 class TrainedModelExportJobStatus(StrEnum):
-    """Values of the service's ``TrainedModelExportJobStatus``."""
+    """
+    The values of the service's ``TrainedModelExportJobStatus``, used by
+    ``CollaborationTrainedModelExportJobSummary.status``. Members are strings and compare equal to
+    them (``TrainedModelExportJobStatus.CREATE_PENDING == "CREATE_PENDING"``).
+
+    In a response, a value that this version does not know is kept as a plain ``str`` rather than
+    refused, so code that branches on the members needs a fallback for other strings.
+    """
 
     CREATE_PENDING = "CREATE_PENDING"
     CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
@@ -85,7 +114,14 @@ class TrainedModelExportJobStatus(StrEnum):
 
 
 class AudienceModelStatus(StrEnum):
-    """Values of the service's ``AudienceModelStatus``."""
+    """
+    The values of the service's ``AudienceModelStatus``, used by
+    ``GetAudienceModelResponse.status``. Members are strings and compare equal to them
+    (``AudienceModelStatus.CREATE_PENDING == "CREATE_PENDING"``).
+
+    In a response, a value that this version does not know is kept as a plain ``str`` rather than
+    refused, so code that branches on the members needs a fallback for other strings.
+    """
 
     CREATE_PENDING = "CREATE_PENDING"
     CREATE_IN_PROGRESS = "CREATE_IN_PROGRESS"
@@ -150,7 +186,7 @@ _NameString = Annotated[
         strict=True,
         min_length=1,
         max_length=63,
-        pattern="(?a)\\A(?:(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*)\\Z",
+        pattern="(?a)\\A(?:(?!\\s*(?=(?:\\r\\n|[\\n\\r\\u0085\\u2028\\u2029])?\\Z))[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*)\\Z",
     ),
 ]
 
@@ -196,19 +232,38 @@ _AudienceModelArn = Annotated[
 
 class ListAudienceExportJobsRequest(RequestModel):
     """
-    What ``ListAudienceExportJobs`` takes.
+    What ``ListAudienceExportJobs`` takes: the arguments of
+    ``CleanRoomsMLClient.list_audience_export_jobs``.
 
-    Returns a list of the audience export jobs.
+    ``ListAudienceExportJobs``: Returns a list of the audience export jobs.
+
+    Give the fields to the client method as keyword arguments, or pass this model as its only
+    positional argument. The model is checked when it is built, as strictly as the service checks
+    it: a value the service would refuse raises ``pydantic.ValidationError`` before anything is
+    sent.
     """
 
     next_token: _NextToken | None = None
-    """The token value retrieved from a previous call to access the next page of results."""
+    """
+    The token value retrieved from a previous call to access the next page of results.
+
+    A ``str`` of 1 to 10240 characters.
+    """
 
     max_results: _MaxResults | None = None
-    """The maximum size of the results that is returned per call."""
+    """
+    The maximum size of the results that is returned per call.
+
+    An ``int`` from 1 to 100.
+    """
 
     audience_generation_job_arn: _AudienceGenerationJobArn | None = None
-    """The Amazon Resource Name (ARN) of the audience generation job that you are interested in."""
+    """
+    The Amazon Resource Name (ARN) of the audience generation job that you are interested in.
+
+    A ``str`` of 20 to 2048 characters, all of it matching
+    ``arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:audience-generation-job/[-a-zA-Z0-9_/.]+``.
+    """
 
 
 class AudienceSize(ResponseModel):
@@ -232,7 +287,7 @@ class AudienceSize(ResponseModel):
 class _AudienceSizeSent(RequestModel):
     """``AudienceSize`` as sent: the service's constraints apply."""
 
-    type: AudienceSizeType
+    type: Annotated[AudienceSizeType, TEXT_ONLY]
     """
     Whether the audience size is defined in absolute terms or as a percentage. You can use the
     `ABSOLUTE` AudienceSize to configure out audience sizes using the count of identifiers in the
@@ -296,9 +351,11 @@ class AudienceExportJobSummary(ResponseModel):
 
 class ListAudienceExportJobsResponse(ResponseModel):
     """
-    What ``ListAudienceExportJobs`` returns.
+    What ``ListAudienceExportJobs`` returns: one page of
+    ``CleanRoomsMLClient.list_audience_export_jobs``, as ``await``-ing its pager or iterating
+    ``pages()`` gives it.
 
-    Returns a list of the audience export jobs.
+    ``ListAudienceExportJobs``: Returns a list of the audience export jobs.
     """
 
     next_token: str | None = None
@@ -310,27 +367,47 @@ class ListAudienceExportJobsResponse(ResponseModel):
 
 class ListAudienceGenerationJobsRequest(RequestModel):
     """
-    What ``ListAudienceGenerationJobs`` takes.
+    What ``ListAudienceGenerationJobs`` takes: the arguments of
+    ``CleanRoomsMLClient.list_audience_generation_jobs``.
 
-    Returns a list of audience generation jobs.
+    ``ListAudienceGenerationJobs``: Returns a list of audience generation jobs.
+
+    Give the fields to the client method as keyword arguments, or pass this model as its only
+    positional argument. The model is checked when it is built, as strictly as the service checks
+    it: a value the service would refuse raises ``pydantic.ValidationError`` before anything is
+    sent.
     """
 
     next_token: _NextToken | None = None
-    """The token value retrieved from a previous call to access the next page of results."""
+    """
+    The token value retrieved from a previous call to access the next page of results.
+
+    A ``str`` of 1 to 10240 characters.
+    """
 
     max_results: _MaxResults | None = None
-    """The maximum size of the results that is returned per call."""
+    """
+    The maximum size of the results that is returned per call.
+
+    An ``int`` from 1 to 100.
+    """
 
     configured_audience_model_arn: _ConfiguredAudienceModelArn | None = None
     """
     The Amazon Resource Name (ARN) of the configured audience model that was used for the audience
     generation jobs that you are interested in.
+
+    A ``str`` of 20 to 2048 characters, all of it matching
+    ``arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:configured-audience-model/[-a-zA-Z0-9_/.]+``.
     """
 
     collaboration_id: _UUID | None = None
     """
     The identifier of the collaboration that contains the audience generation jobs that you are
     interested in.
+
+    A ``str`` of exactly 36 characters, all of it matching
+    ``[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}``.
     """
 
 
@@ -370,9 +447,11 @@ class AudienceGenerationJobSummary(ResponseModel):
 
 class ListAudienceGenerationJobsResponse(ResponseModel):
     """
-    What ``ListAudienceGenerationJobs`` returns.
+    What ``ListAudienceGenerationJobs`` returns: one page of
+    ``CleanRoomsMLClient.list_audience_generation_jobs``, as ``await``-ing its pager or iterating
+    ``pages()`` gives it.
 
-    Returns a list of audience generation jobs.
+    ``ListAudienceGenerationJobs``: Returns a list of audience generation jobs.
     """
 
     next_token: str | None = None
@@ -384,56 +463,106 @@ class ListAudienceGenerationJobsResponse(ResponseModel):
 
 class StartAudienceExportJobRequest(RequestModel):
     """
-    What ``StartAudienceExportJob`` takes.
+    What ``StartAudienceExportJob`` takes: the arguments of
+    ``CleanRoomsMLClient.start_audience_export_job``.
 
-    Export an audience of a specified size after you have generated an audience.
+    ``StartAudienceExportJob``: Export an audience of a specified size after you have generated an
+    audience.
+
+    Give the fields to the client method as keyword arguments, or pass this model as its only
+    positional argument. The model is checked when it is built, as strictly as the service checks
+    it: a value the service would refuse raises ``pydantic.ValidationError`` before anything is
+    sent.
     """
 
     name: _NameString
-    """The name of the audience export job."""
+    """
+    The name of the audience export job.
+
+    A ``str`` of 1 to 63 characters, all of it matching
+    ``(?!\\s*$)[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t]*``.
+    """
 
     audience_generation_job_arn: _AudienceGenerationJobArn
-    """The Amazon Resource Name (ARN) of the audience generation job that you want to export."""
+    """
+    The Amazon Resource Name (ARN) of the audience generation job that you want to export.
+
+    A ``str`` of 20 to 2048 characters, all of it matching
+    ``arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:audience-generation-job/[-a-zA-Z0-9_/.]+``.
+    """
 
     audience_size: Annotated[AudienceSize, checked_as(_AudienceSizeSent)]
     """
     The size of the generated audience. Must match one of the sizes in the configured audience
     model.
+
+    An ``AudienceSize`` model or a mapping of its fields; as sent, ``type`` must be one of
+    ``ABSOLUTE``, ``PERCENTAGE`` (``AudienceSizeType`` members, or their strings) and ``value``
+    must be an ``int`` from 1 to 20000000.
     """
 
     description: _ResourceDescription | None = None
-    """The description of the audience export job."""
+    """
+    The description of the audience export job.
+
+    A ``str`` of 0 to 255 characters, all of it matching
+    ``[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\t\\r\\n]*``.
+    """
 
 
 class ListCollaborationTrainedModelExportJobsRequest(RequestModel):
     """
-    What ``ListCollaborationTrainedModelExportJobs`` takes.
+    What ``ListCollaborationTrainedModelExportJobs`` takes: the arguments of
+    ``CleanRoomsMLClient.list_collaboration_trained_model_export_jobs``.
 
-    Returns a list of the export jobs for a trained model in a collaboration.
+    ``ListCollaborationTrainedModelExportJobs``: Returns a list of the export jobs for a trained
+    model in a collaboration.
+
+    Give the fields to the client method as keyword arguments, or pass this model as its only
+    positional argument. The model is checked when it is built, as strictly as the service checks
+    it: a value the service would refuse raises ``pydantic.ValidationError`` before anything is
+    sent.
     """
 
     next_token: _NextToken | None = None
-    """The token value retrieved from a previous call to access the next page of results."""
+    """
+    The token value retrieved from a previous call to access the next page of results.
+
+    A ``str`` of 1 to 10240 characters.
+    """
 
     max_results: _MaxResults | None = None
-    """The maximum size of the results that is returned per call."""
+    """
+    The maximum size of the results that is returned per call.
+
+    An ``int`` from 1 to 100.
+    """
 
     collaboration_identifier: _UUID
     """
     The collaboration ID of the collaboration that contains the trained model export jobs that you
     are interested in.
+
+    A ``str`` of exactly 36 characters, all of it matching
+    ``[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}``.
     """
 
     trained_model_arn: _TrainedModelArn
     """
     The Amazon Resource Name (ARN) of the trained model that was used to create the export jobs
     that you are interested in.
+
+    A ``str`` of 20 to 2048 characters, all of it matching
+    ``arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:membership/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/trained-model/[-a-zA-Z0-9_/.]+``.
     """
 
     trained_model_version_identifier: _UUID | None = None
     """
     The version identifier of the trained model to filter export jobs by. When specified, only
     export jobs for this specific version of the trained model are returned.
+
+    A ``str`` of exactly 36 characters, all of it matching
+    ``[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}``.
     """
 
 
@@ -493,9 +622,12 @@ class CollaborationTrainedModelExportJobSummary(ResponseModel):
 
 class ListCollaborationTrainedModelExportJobsResponse(ResponseModel):
     """
-    What ``ListCollaborationTrainedModelExportJobs`` returns.
+    What ``ListCollaborationTrainedModelExportJobs`` returns: one page of
+    ``CleanRoomsMLClient.list_collaboration_trained_model_export_jobs``, as ``await``-ing its pager
+    or iterating ``pages()`` gives it.
 
-    Returns a list of the export jobs for a trained model in a collaboration.
+    ``ListCollaborationTrainedModelExportJobs``: Returns a list of the export jobs for a trained
+    model in a collaboration.
     """
 
     next_token: str | None = None
@@ -509,20 +641,30 @@ class ListCollaborationTrainedModelExportJobsResponse(ResponseModel):
 
 class GetAudienceModelRequest(RequestModel):
     """
-    What ``GetAudienceModel`` takes.
+    What ``GetAudienceModel`` takes: the arguments of ``CleanRoomsMLClient.get_audience_model``.
 
-    Returns information about an audience model
+    ``GetAudienceModel``: Returns information about an audience model
+
+    Give the fields to the client method as keyword arguments, or pass this model as its only
+    positional argument. The model is checked when it is built, as strictly as the service checks
+    it: a value the service would refuse raises ``pydantic.ValidationError`` before anything is
+    sent.
     """
 
     audience_model_arn: _AudienceModelArn
-    """The Amazon Resource Name (ARN) of the audience model that you are interested in."""
+    """
+    The Amazon Resource Name (ARN) of the audience model that you are interested in.
+
+    A ``str`` of 20 to 2048 characters, all of it matching
+    ``arn:aws[-a-z]*:cleanrooms-ml:[-a-z0-9]+:[0-9]{12}:audience-model/[-a-zA-Z0-9_/.]+``.
+    """
 
 
 class GetAudienceModelResponse(ResponseModel):
     """
-    What ``GetAudienceModel`` returns.
+    What ``GetAudienceModel`` returns: the result of ``CleanRoomsMLClient.get_audience_model``.
 
-    Returns information about an audience model
+    ``GetAudienceModel``: Returns information about an audience model
     """
 
     create_time: UtcDatetime

@@ -69,9 +69,14 @@ def plain_text(doc: str) -> str:
     return "\n\n".join(p for p in paragraphs if p)
 
 
-def docstring(doc: str, indent: str) -> list[str]:
-    """A wrapped triple-quoted docstring, or nothing when the service documents nothing."""
-    text = plain_text(doc).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+def docstring(doc: str, indent: str, *, notes: tuple[str, ...] = ()) -> list[str]:
+    """A wrapped triple-quoted docstring, or nothing when there is nothing to say.
+
+    ``doc`` is the service's HTML documentation; ``notes`` are plain-text paragraphs of our own
+    appended after it (they may hold regexes, so they do not go through the HTML parser).
+    """
+    text = "\n\n".join(part for part in (plain_text(doc), *notes) if part)
+    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
     if not text:
         return []
     lines: list[str] = []
@@ -99,7 +104,32 @@ def whole_value(pattern: str) -> str:
     ``(?a)`` keeps ``\\s`` and ``\\d`` to ASCII, as in Java; ``\\A...\\Z`` anchors both ends,
     which pydantic's ``pattern`` does not do by itself.
     """
-    return f"(?a)\\A(?:{pattern})\\Z"
+    return f"(?a)\\A(?:{_java_dollar(pattern)})\\Z"
+
+
+# Java's ``$`` (without MULTILINE) also matches before a final line terminator of any kind;
+# Python's only before a final "\n". NameString's ``(?!\s*$)`` relies on Java's reading.
+_JAVA_END = "(?=(?:\\r\\n|[\\n\\r\\u0085\\u2028\\u2029])?\\Z)"
+
+
+def _java_dollar(pattern: str) -> str:
+    """``pattern`` with each unescaped ``$`` outside a character class read as Java reads it."""
+    out: list[str] = []
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            out.append(_JAVA_END)
+            continue
+        out.append(char)
+    return "".join(out)
 
 
 def py_str(value: str) -> str:
@@ -117,6 +147,68 @@ class Directions:
 
 def enum_values(shape: Shape) -> list[str]:
     return list(shape.metadata.get("enum", ()))
+
+
+def request_doc(operation: str, documentation: str) -> list[str]:
+    """The docstring paragraphs of an operation's input model."""
+    method = to_snake(operation)
+    return [
+        f"What ``{operation}`` takes: the arguments of ``CleanRoomsMLClient.{method}``.",
+        f"``{operation}``: {plain_text(documentation)}",
+        "Give the fields to the client method as keyword arguments, or pass this model as its "
+        "only positional argument. The model is checked when it is built, as strictly as the "
+        "service checks it: a value the service would refuse raises ``pydantic.ValidationError`` "
+        "before anything is sent.",
+    ]
+
+
+def response_doc(operation: str, documentation: str, *, paged: bool) -> list[str]:
+    """The docstring paragraphs of an operation's output model."""
+    method = to_snake(operation)
+    if paged:
+        what = (
+            f"one page of ``CleanRoomsMLClient.{method}``, as ``await``-ing its pager or "
+            "iterating ``pages()`` gives it"
+        )
+    else:
+        what = f"the result of ``CleanRoomsMLClient.{method}``"
+    return [
+        f"What ``{operation}`` returns: {what}.",
+        f"``{operation}``: {plain_text(documentation)}",
+    ]
+
+
+def constraint_note(shape: Shape) -> str:
+    """What a request member must be, in words: the checks its model applies before sending."""
+    if isinstance(shape, StructureShape):
+        members = " and ".join(
+            f"``{to_snake(name)}`` must be {constraint(member)}"
+            for name, member in shape.members.items()
+        )
+        return f"An ``{shape.name}`` model or a mapping of its fields; as sent, {members}."
+    phrase = constraint(shape)
+    return f"{phrase[0].upper()}{phrase[1:]}." if phrase else ""
+
+
+def constraint(shape: Shape) -> str:
+    """The checks on one sent scalar or enum, as a phrase ("an ``int`` from 1 to 100")."""
+    meta = shape.metadata
+    if enum_values(shape):
+        values = ", ".join(f"``{value}``" for value in enum_values(shape))
+        return f"one of {values} (``{shape.name}`` members, or their strings)"
+    low, high = meta.get("min"), meta.get("max")
+    if shape.type_name in ("integer", "long"):
+        return "an ``int``" + ("" if low is None or high is None else f" from {low} to {high}")
+    if shape.type_name != "string":
+        return ""
+    text = "a ``str``"
+    if low is not None and high is not None:
+        text += (
+            f" of exactly {low} characters" if low == high else f" of {low} to {high} characters"
+        )
+    if "pattern" in meta:
+        text += f", all of it matching ``{meta['pattern']}``"
+    return text
 
 
 def walk(shape: Shape) -> Iterator[Shape]:
@@ -138,12 +230,14 @@ class Generator:
         self.structures: dict[str, StructureShape] = {}
         self.enums: dict[str, Shape] = {}
         self.scalars: dict[str, Shape] = {}
-        self.roots: dict[str, str] = {}
+        self.roots: dict[str, list[str]] = {}
         for name in OPERATIONS:
             op = self.model.operation_model(name)
-            self.roots[op.input_shape.name] = f"What ``{name}`` takes. {op.documentation}"
+            self.roots[op.input_shape.name] = request_doc(name, op.documentation)
             if op.output_shape is not None:
-                self.roots[op.output_shape.name] = f"What ``{name}`` returns. {op.documentation}"
+                self.roots[op.output_shape.name] = response_doc(
+                    name, op.documentation, paged="nextToken" in op.output_shape.members
+                )
             for root, seen in (
                 (op.input_shape, self.directions.sent),
                 (op.output_shape, self.directions.received),
@@ -177,7 +271,7 @@ class Generator:
                 return f"Annotated[{shape.name}, checked_as({self.strict_twin(shape.name)})]"
             return str(shape.name)
         if enum_values(shape):
-            return str(shape.name)
+            return f"Annotated[{shape.name}, TEXT_ONLY]"
         return f"_{shape.name}"
 
     def scalar_alias(self, shape: Shape) -> list[str]:
@@ -234,9 +328,28 @@ class Generator:
 
     def enum_class(self, shape: Shape) -> list[str]:
         lines = [f"class {shape.name}(StrEnum):"]
-        lines += docstring(shape.documentation, "    ") or [
-            f'    """Values of the service\'s ``{shape.name}``."""'
-        ]
+        users = ", ".join(
+            f"``{structure}.{to_snake(member_name)}``"
+            for structure, structure_shape in self.structures.items()
+            for member_name, member in structure_shape.members.items()
+            if member.name == shape.name
+        )
+        if shape.name in self.directions.sent:
+            accepted = "A request accepts only these values. "
+        else:
+            accepted = ""
+        example = enum_values(shape)[0]
+        lines += docstring(
+            shape.documentation,
+            "    ",
+            notes=(
+                f"The values of the service's ``{shape.name}``, used by {users}. Members are "
+                f'strings and compare equal to them (``{shape.name}.{example} == "{example}"``).',
+                f"{accepted}In a response, a value that this version does not know is kept as "
+                "a plain ``str`` rather than refused, so code that branches on the members "
+                "needs a fallback for other strings.",
+            ),
+        )
         lines.append("")
         lines += [f"    {value} = {py_str(value)}" for value in enum_values(shape)]
         return lines
@@ -244,9 +357,12 @@ class Generator:
     def structure_class(self, shape: StructureShape, *, sent: bool, name: str) -> list[str]:
         base = "RequestModel" if sent else "ResponseModel"
         lines = [f"class {name}({base}):"]
-        doc = docstring(shape.documentation or self.roots.get(shape.name, ""), "    ")
         if name != shape.name:
             doc = [f'    """``{shape.name}`` as sent: the service\'s constraints apply."""']
+        elif shape.name in self.roots:
+            doc = docstring(shape.documentation, "    ", notes=tuple(self.roots[shape.name]))
+        else:
+            doc = docstring(shape.documentation, "    ")
         lines += doc or [f'    """The service\'s ``{shape.name}``."""']
         required = set(shape.required_members)
         for member_name, member in shape.members.items():
@@ -259,7 +375,8 @@ class Generator:
                 lines.append(f"    {python_name}: {annotation}")
             else:
                 lines.append(f"    {python_name}: {annotation} | None = None")
-            lines += docstring(member.documentation, "    ")
+            notes = (constraint_note(member),) if sent and name == shape.name else ()
+            lines += docstring(member.documentation, "    ", notes=tuple(n for n in notes if n))
         return lines
 
     def render(self) -> str:
@@ -282,6 +399,7 @@ class Generator:
             "",
             "from cleanroomsml_async._modelbase import (",
             "    OPEN_ENUM,",
+            "    TEXT_ONLY,",
             "    RequestModel,",
             "    ResponseModel,",
             "    UtcDatetime,",
