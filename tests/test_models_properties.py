@@ -3,6 +3,7 @@ refuses what it refuses, over generated values rather than a handful of examples
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import botocore.session
@@ -49,8 +50,11 @@ _BMP_TEXT = st.one_of(
     st.characters(min_codepoint=0xE000, max_codepoint=0xFFFD),
     st.just("\t"),
 )
-_ASCII_BLANKS = {" ", "\t"}  # the only ASCII whitespace in NameString's character class
-NAMES = st.text(_BMP_TEXT, min_size=1, max_size=63).filter(lambda s: not set(s) <= _ASCII_BLANKS)
+# NameString's look-ahead (?!\s*$) refuses ASCII blanks alone, optionally followed by one final
+# line terminator: Java's $ matches before any of them (U+0085, U+2028, U+2029 included).
+_ASCII_BLANKS = {" ", "\t"}  # the only ASCII whitespace in the character class
+_BLANK_NAME = re.compile(r"[ \t]*(?:\r\n|[\n\r\x85\u2028\u2029])?")
+NAMES = st.text(_BMP_TEXT, min_size=1, max_size=63).filter(lambda s: not _BLANK_NAME.fullmatch(s))
 DESCRIPTIONS = st.text(st.one_of(_BMP_TEXT, st.sampled_from("\r\n")), max_size=255)
 TOKENS = st.text(min_size=1, max_size=10240)
 MAX_RESULTS = st.integers(min_value=1, max_value=100)

@@ -145,6 +145,18 @@ def test_a_name_of_only_whitespace_is_refused(name: str) -> None:
     refused(StartAudienceExportJobRequest, start(name=name), ("name",))
 
 
+@pytest.mark.parametrize("name", ["\u2028", " \u2028", "\t\u0085", "\u2029"])
+def test_blanks_before_a_final_unicode_line_break_are_refused(name: str) -> None:
+    # Java's $ also matches before a final U+0085/U+2028/U+2029 (checked with java.util.regex),
+    # so the look-ahead fires; Python's $ alone would have accepted these.
+    refused(StartAudienceExportJobRequest, start(name=name), ("name",))
+
+
+@pytest.mark.parametrize("name", ["a\u2028", "\u2028a", "\u0085\u0085"])
+def test_a_unicode_line_break_with_something_else_is_accepted(name: str) -> None:
+    assert StartAudienceExportJobRequest.model_validate(start(name=name)).name == name
+
+
 @pytest.mark.parametrize("name", [" x", "x ", "\tx\t", "a b", "\u00a0", "\u3000"])
 def test_a_name_with_something_besides_ascii_whitespace_is_accepted(name: str) -> None:
     # \s is ASCII-only in the service's (Java) regex: a no-break space is not whitespace to it.
