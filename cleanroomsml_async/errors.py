@@ -6,10 +6,12 @@ Invalid input is the exception: it raises ``pydantic.ValidationError`` before an
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
-import aiohttp
 from botocore import exceptions as botocore_errors
+
+# aiohttp and botocore.parsers are imported on first use: see _lower_layer_errors.
 
 __all__ = [
     "AccessDeniedException",
@@ -29,7 +31,15 @@ __all__ = [
 
 
 class CleanRoomsMLError(Exception):
-    """Base of everything the client raises, invalid input aside."""
+    """Base of everything the client raises, invalid input aside.
+
+    Catch it to handle every failure of a call in one place. The lower layer's exception it
+    came from (botocore, aiohttp, pydantic), if any, is its ``__cause__``.
+
+    Attributes:
+        message: What went wrong, in words.
+        operation_name: The operation that failed, e.g. ``"GetAudienceModel"``, where known.
+    """
 
     def __init__(self, message: str, *, operation_name: str | None = None) -> None:
         super().__init__(message)
@@ -38,7 +48,18 @@ class CleanRoomsMLError(Exception):
 
 
 class ServiceError(CleanRoomsMLError):
-    """The service answered with an error; ``code`` says which."""
+    """The service answered with an error; ``code`` says which.
+
+    Each error code the service models has its own subclass; any other code (e.g.
+    ``InternalServerException``) raises a plain ``ServiceError`` with that ``code``.
+
+    Attributes:
+        code: The service's error code, e.g. ``"ThrottlingException"``.
+        message: The service's error message.
+        operation_name: The operation that failed, e.g. ``"GetAudienceModel"``.
+        status_code: The HTTP status of the response, e.g. ``429``.
+        request_id: The service's ``x-amzn-RequestId``, to quote to AWS Support.
+    """
 
     def __init__(
         self,
@@ -62,19 +83,19 @@ class ServiceError(CleanRoomsMLError):
 
 
 class AccessDeniedException(ServiceError):
-    """The caller lacks permission for the action, or the request was not signed."""
+    """The caller lacks permission for the action, or the request was not signed (HTTP 403)."""
 
 
 class ConflictException(ServiceError):
-    """The request conflicts with existing state, e.g. an export job name already in use."""
+    """The request conflicts with existing state, e.g. an export job name already in use (409)."""
 
 
 class ResourceNotFoundException(ServiceError):
-    """The named resource does not exist."""
+    """The named resource does not exist (HTTP 404)."""
 
 
 class ServiceQuotaExceededException(ServiceError):
-    """A service quota would be exceeded."""
+    """A service quota would be exceeded (HTTP 402); not retried, as waiting will not help."""
 
 
 class ThrottlingException(ServiceError):
@@ -82,15 +103,29 @@ class ThrottlingException(ServiceError):
 
 
 class ValidationException(ServiceError):
-    """The service refused the request's input."""
+    """The service refused the request's input (HTTP 400).
+
+    The models check everything the service model states before sending, so this means a rule
+    that only the service can check, one that depends on the state of other resources, say.
+    """
 
 
 class PaginationError(CleanRoomsMLError):
-    """The service repeated a page token, so following it would loop forever."""
+    """The service repeated a page token, so following it would loop forever.
+
+    The items of the pages before it have been yielded; the iteration stops here.
+    """
 
 
 class ResponseError(CleanRoomsMLError):
-    """A response body was unparseable or did not match its operation's model."""
+    """A response body was unparseable or did not match its operation's model.
+
+    The pydantic or parser error is its ``__cause__``. Not retried: the same request would get
+    the same answer.
+
+    Attributes:
+        request_id: The service's request id of the response, where there is one.
+    """
 
     def __init__(self, message: str, *, operation_name: str, request_id: str | None) -> None:
         super().__init__(message, operation_name=operation_name)
@@ -101,7 +136,10 @@ class ResponseError(CleanRoomsMLError):
 
 
 class TransportError(CleanRoomsMLError):
-    """The request got no complete answer: the connection failed or dropped."""
+    """The request got no complete answer: the connection failed or dropped.
+
+    Retried by the ``RetryPolicy``; raised once attempts (or the retry budget) run out.
+    """
 
     def __str__(self) -> str:
         return f"{self.operation_name}: {self.message}"
@@ -112,7 +150,10 @@ class TransportTimeoutError(TransportError):
 
 
 class ConfigurationError(CleanRoomsMLError):
-    """The client could not make a request at all: no credentials, no region, bad endpoint."""
+    """The client could not make a request at all: no credentials, no region, bad endpoint.
+
+    Not retried: fix the configuration (environment, profile or constructor arguments).
+    """
 
 
 _SERVICE_ERRORS: dict[str, type[ServiceError]] = {
@@ -127,18 +168,39 @@ _SERVICE_ERRORS: dict[str, type[ServiceError]] = {
     )
 }
 
-_TIMEOUTS = (
-    botocore_errors.ConnectTimeoutError,
-    botocore_errors.ReadTimeoutError,
-    asyncio.TimeoutError,
-    aiohttp.ServerTimeoutError,
-)
-_TRANSPORT = (
-    botocore_errors.HTTPClientError,
-    botocore_errors.ConnectionError,
-    aiohttp.ClientError,
-    ConnectionError,
-)
+_ErrorTypes = tuple[type[BaseException], ...]
+
+
+@functools.cache
+def _lower_layer_errors() -> tuple[_ErrorTypes, _ErrorTypes, type[BaseException]]:
+    """(timeouts, transport failures, botocore's ResponseParserError), imported once, lazily.
+
+    Why lazily: aiohttp and botocore.parsers were about 40% of ``import cleanroomsml_async``,
+    and only an error from a client that has sent something needs them, by when aiobotocore
+    has imported them anyway.
+    """
+    import aiohttp
+
+    # FIX (test suite, tests/test_client_lifecycle.py): ResponseParserError lives in
+    # botocore.parsers, not botocore.exceptions; looking it up there raised AttributeError
+    # inside translate() for every BotoCoreError that reached that line (NoRegionError,
+    # NoCredentialsError, ...), so callers got an AttributeError instead of a
+    # ConfigurationError.
+    from botocore.parsers import ResponseParserError
+
+    timeouts = (
+        botocore_errors.ConnectTimeoutError,
+        botocore_errors.ReadTimeoutError,
+        asyncio.TimeoutError,
+        aiohttp.ServerTimeoutError,
+    )
+    transport = (
+        botocore_errors.HTTPClientError,
+        botocore_errors.ConnectionError,
+        aiohttp.ClientError,
+        ConnectionError,
+    )
+    return timeouts, transport, ResponseParserError
 
 
 def service_error(response: dict[str, Any], operation_name: str) -> ServiceError:
@@ -163,11 +225,13 @@ def translate(error: BaseException, operation_name: str) -> BaseException:
     """
     if isinstance(error, botocore_errors.ClientError):
         return service_error(error.response, operation_name)
-    if isinstance(error, _TIMEOUTS):
+    timeouts, transport, response_parser_error = _lower_layer_errors()
+    if isinstance(error, timeouts):
         return TransportTimeoutError(_describe(error), operation_name=operation_name)
-    if isinstance(error, _TRANSPORT):
+    if isinstance(error, transport):
         return TransportError(_describe(error), operation_name=operation_name)
-    if isinstance(error, botocore_errors.ResponseParserError):
+    # FIX: was botocore_errors.ResponseParserError
+    if isinstance(error, response_parser_error):
         return ResponseError(_describe(error), operation_name=operation_name, request_id=None)
     if isinstance(error, botocore_errors.BotoCoreError):
         return ConfigurationError(_describe(error), operation_name=operation_name)
