@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import itertools
 import json
 import secrets
 from collections.abc import Mapping
@@ -41,6 +42,10 @@ class PageTokens:
     def __init__(self) -> None:
         self._key = secrets.token_bytes(32)
         self._epoch = secrets.token_hex(4)
+        # A serial number makes every issued token distinct, as the service's are: an empty
+        # page's token resumes where the request did, yet must not repeat the request's token
+        # (a client rightly treats a repeated token as a cycle).
+        self._serial = itertools.count()
 
     def invalidate_all(self) -> None:
         """Make every token issued so far stale (used by reset())."""
@@ -49,7 +54,8 @@ class PageTokens:
     def encode(self, scope: str, offset: int) -> str:
         """A token that resumes the listing named by scope at offset."""
         payload = json.dumps(
-            {"o": offset, "f": scope, "e": self._epoch}, separators=(",", ":")
+            {"o": offset, "f": scope, "e": self._epoch, "n": next(self._serial)},
+            separators=(",", ":"),
         ).encode()
         return f"{_b64encode(payload)}.{_b64encode(self._sign(payload))}"
 
