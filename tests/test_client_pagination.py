@@ -173,6 +173,17 @@ async def test_empty_pages_in_the_middle_of_a_listing_are_followed(
     assert names(items) == jobs
 
 
+@pytest.mark.parametrize("style", ["null", "empty"])
+async def test_an_explicit_null_or_empty_token_ends_the_listing(
+    client: CleanRoomsMLClient, emulator: LocalCleanRoomsML, jobs: list[str], style: str
+) -> None:
+    emulator.last_page_token = "null" if style == "null" else "empty"
+    pages = [page async for page in client.list_audience_export_jobs(max_results=PAGE).pages()]
+    assert pages[-1].next_token in (None, "")
+    assert names([job for page in pages for job in page.audience_export_jobs]) == jobs
+    assert len(emulator.requests) == 3
+
+
 # -- to_list --------------------------------------------------------------------------------
 
 

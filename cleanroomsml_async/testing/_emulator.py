@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from aiohttp import web
 
@@ -108,6 +108,7 @@ class LocalCleanRoomsML(Seeding):
             await runner.cleanup()
 
     async def __aenter__(self) -> Self:
+        """Start serving (as start() does) and return this emulator."""
         await self.start()
         return self
 
@@ -117,6 +118,7 @@ class LocalCleanRoomsML(Seeding):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        """Stop serving, as stop() does."""
         await self.stop()
 
     @property
@@ -176,6 +178,18 @@ class LocalCleanRoomsML(Seeding):
     @page_size.setter
     def page_size(self, size: int) -> None:
         self._settings.page_size = size
+
+    @property
+    def last_page_token(self) -> Literal["absent", "null", "empty"]:
+        """How the last page of a listing ends: no nextToken (as the service does), or an
+        explicit ``"nextToken": null`` or ``""``, which clients must also read as the end."""
+        return self._settings.last_page_token
+
+    @last_page_token.setter
+    def last_page_token(self, style: Literal["absent", "null", "empty"]) -> None:
+        if style not in ("absent", "null", "empty"):
+            raise ValueError(f"last_page_token must be absent, null or empty, not {style!r}")
+        self._settings.last_page_token = style
 
     # State ----------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from cleanroomsml_async.testing import _service as svc
 from cleanroomsml_async.testing._errors import ApiError
@@ -24,6 +24,9 @@ class Settings:
     page_size: int
     export_job_quota: int | None
     output_bucket: str
+    # How the last page says "no more": the service omits nextToken, but clients must also
+    # stop on an explicit null or empty string, and tests need a way to send those.
+    last_page_token: Literal["absent", "null", "empty"] = "absent"
 
 
 class Operations:
@@ -160,6 +163,8 @@ class Operations:
         body: dict[str, Any] = {result_key: items}
         if next_token is not None:
             body["nextToken"] = next_token
+        elif self.settings.last_page_token != "absent":
+            body["nextToken"] = None if self.settings.last_page_token == "null" else ""
         return body
 
 
