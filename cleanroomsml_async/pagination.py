@@ -37,6 +37,12 @@ class AsyncPager(Generic[ItemT, PageT]):
     - ``pager.prefetch(n)`` fetches up to ``n`` pages ahead while you work on the current one.
 
     A pager can be iterated again; each iteration starts over from its starting token.
+    ``ItemT`` is the item model (e.g. ``AudienceExportJobSummary``) and ``PageT`` the page
+    model (e.g. ``ListAudienceExportJobsResponse``, whose ``next_token`` resumes the listing).
+
+    Raises:
+        PaginationError: While iterating, when the service returns a page token it already
+            returned in this iteration (following it would loop forever).
     """
 
     __slots__ = ("_ahead", "_fetch", "_items", "_operation_name", "_start_token")
@@ -60,9 +66,11 @@ class AsyncPager(Generic[ItemT, PageT]):
         return f"<AsyncPager {self._operation_name} prefetch={self._ahead}>"
 
     def __await__(self) -> Generator[Any, None, PageT]:
+        """``await pager``: the first page (one request), from the starting token if any."""
         return self._fetch(self._start_token).__await__()
 
     def __aiter__(self) -> AsyncIterator[ItemT]:
+        """``async for item in pager``: every item of every page, pages fetched as needed."""
         return self._iterate_items()
 
     async def _iterate_items(self) -> AsyncIterator[ItemT]:
@@ -72,13 +80,22 @@ class AsyncPager(Generic[ItemT, PageT]):
                     yield item
 
     def pages(self) -> AsyncGenerator[PageT]:
-        """Every page, in order, each fetched when it is needed (or earlier, with prefetch)."""
+        """Every page, in order, each fetched when it is needed (or earlier, with prefetch).
+
+        The last page is the one without a ``next_token``. The result is an async generator:
+        wrap it in ``contextlib.aclosing`` to stop a prefetching iteration at once when you
+        break out early.
+        """
         if self._ahead:
             return self._prefetched_pages()
         return self._sequential_pages()
 
     async def to_list(self, limit: int | None = None) -> list[ItemT]:
-        """Every item, or the first ``limit`` items; no page past the one that completes it."""
+        """Every item, or the first ``limit`` items; no page past the one that completes it.
+
+        Raises:
+            ValueError: ``limit`` is negative.
+        """
         if limit is not None and limit < 0:
             raise ValueError("limit must not be negative")
         collected: list[ItemT] = []
@@ -92,7 +109,15 @@ class AsyncPager(Generic[ItemT, PageT]):
         return collected
 
     def prefetch(self, n: int = 1) -> AsyncPager[ItemT, PageT]:
-        """A pager that keeps up to ``n`` page requests ahead of the consumer."""
+        """A pager that keeps up to ``n`` page requests ahead of the consumer.
+
+        The pages and items come in the same order, and nothing is fetched past the last page;
+        only the timing changes, so page latency hides behind the consumer's work. This pager
+        is left as it is.
+
+        Raises:
+            ValueError: ``n`` is less than 1.
+        """
         if n < 1:
             raise ValueError("prefetch needs n >= 1")
         return AsyncPager(
