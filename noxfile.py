@@ -19,13 +19,9 @@ CHECKED = ["cleanroomsml_async", "tests", "scripts", "examples", "benchmarks", "
 def tests(session: nox.Session) -> None:
     """The test suite, over real HTTP against the emulator, with a coverage floor."""
     session.install("-e", ".[test]")
-    session.run(
-        "pytest",
-        "--cov=cleanroomsml_async",
-        "--cov-report=term-missing:skip-covered",
-        "--cov-fail-under=90",
-        *session.posargs,
-    )
+    session.run("pytest", "--cov=cleanroomsml_async", "--cov-report=", *session.posargs)
+    # The floor is its own step: its exit code does not depend on a pytest plugin's hooks.
+    session.run("coverage", "report", "--fail-under=90")
 
 
 @nox.session
