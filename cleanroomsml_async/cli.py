@@ -104,9 +104,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("demo", help="run every operation against the embedded emulator")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        logging.basicConfig(format="  [log] %(message)s", level=logging.WARNING, stream=sys.stdout)
-        logging.getLogger("cleanroomsml_async").setLevel(logging.INFO)
-        return asyncio.run(demo())
+        # Our own handler on our own logger, so the retries show whatever the root logger has
+        # (basicConfig does nothing once a root handler exists, e.g. under pytest).
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("  [log] %(message)s"))
+        logger = logging.getLogger("cleanroomsml_async")
+        level = logger.level
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        try:
+            return asyncio.run(demo())
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
     return 2  # pragma: no cover - argparse rejects unknown commands first
 
 
