@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -19,6 +17,7 @@ from typing import Any, Generic, Self, TypeVar, overload
 
 from pydantic import SecretStr, ValidationError
 
+from cleanroomsml_async import _redact
 from cleanroomsml_async._modelbase import RequestModel, ResponseModel
 from cleanroomsml_async.errors import ResponseError, translate
 from cleanroomsml_async.models import (
@@ -100,42 +99,6 @@ def _keep_raw_body(
     if response_dict["status_code"] < 300:
         customized_response_dict[_RAW_BODY] = response_dict["body"]
         response_dict["body"] = b""
-
-
-# FIX (test suite, tests/test_client_secrets.py): botocore logs the session token at DEBUG
-# level, in the canonical request it signs (logger botocore.auth) and in the headers of the
-# request it sends (botocore.endpoint, also used by aiobotocore). The contract says that no
-# credential appears in any log record, botocore's DEBUG records from our clients included, so
-# those two loggers get a filter that masks the token's value. (The secret key itself is never
-# logged: it only keys the HMAC.) A logger's own filters see every record it creates, whatever
-# handler the application attached, and a record that holds no token is left untouched.
-_SECURITY_TOKEN = re.compile(
-    r"(x-amz-security-token['\"]?\s*[:=]\s*b?['\"]?)[^'\"\s,&}]+", re.IGNORECASE
-)
-_LOGGERS_THAT_SHOW_THE_TOKEN = ("botocore.auth", "botocore.endpoint")
-
-
-class _RedactSecurityToken(logging.Filter):
-    """Masks the value of any x-amz-security-token in a log record's message."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record is logging's problem, not ours
-            return True
-        redacted = _SECURITY_TOKEN.sub(r"\1<redacted>", message)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
-
-
-_REDACT_SECURITY_TOKEN = _RedactSecurityToken()
-
-
-def _redact_botocore_logs() -> None:
-    """Install the filter (addFilter ignores a filter that is already there)."""
-    for name in _LOGGERS_THAT_SHOW_THE_TOKEN:
-        logging.getLogger(name).addFilter(_REDACT_SECURITY_TOKEN)
 
 
 def _botocore_config(config: Any, session: Any = None) -> Any:
@@ -311,10 +274,15 @@ class CleanRoomsMLClient:
         from aiobotocore.session import AioSession
 
         session = self._session or AioSession()
-        _redact_botocore_logs()  # FIX: see _RedactSecurityToken
+        # Why: botocore logs the session token at DEBUG (the canonical request it signs, the
+        # headers it sends); the contract says no credential appears in any log record. The
+        # filter masks the exact values given here, and those resolved (below), in every
+        # botocore/aiobotocore/cleanroomsml_async logger; see _redact.
+        _redact.protect_logs()
         key_id, secret, token = (
             None if s is None else s.get_secret_value() for s in self._secrets
         )
+        _redact.watch_secrets(self, (secret, token))
         creator = session.create_client(
             SERVICE_NAME,
             region_name=self._region_name,
@@ -333,6 +301,8 @@ class CleanRoomsMLClient:
             raise translated from error
         # Registered on this client's own copy of the event system: nothing else changes.
         client.meta.events.register(f"before-parse.{SERVICE_NAME}", _keep_raw_body)
+        # Credentials resolved by the AWS chain (environment, profile, role, ...) too.
+        _redact.watch_credentials(getattr(client._request_signer, "_credentials", None))
         return client
 
     # -- the one path every operation takes ------------------------------------------------

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from aiobotocore.retries.bucket import AsyncTokenBucket
-from botocore.retries.adaptive import RateClocker
 from botocore.retries.quota import RetryQuota
 from botocore.retries.throttling import CubicCalculator
 from tenacity import (
@@ -24,7 +25,6 @@ from tenacity import (
     RetryCallState,
     retry_if_exception,
     stop_after_attempt,
-    stop_before_delay,
     wait_random_exponential,
 )
 from tenacity.stop import stop_base
@@ -76,13 +76,31 @@ class RetryPolicy:
     ``initial_delay * 2**(retry - 1)``, capped at ``max_delay``. ``timeout`` bounds a whole
     call, retries and sleeps included. ``adaptive`` turns on a client-wide send-rate limiter
     that slows down when the service throttles and speeds up again as calls succeed.
+
+    Retried: throttling (``ThrottlingException``, the other AWS throttling codes, any HTTP
+    429), HTTP 5xx, the transient ``RequestTimeout`` codes, connection errors and timeouts.
+    Never retried: other 4xx errors (``ValidationException``, ``AccessDeniedException``,
+    ``ResourceNotFoundException``, ``ConflictException``, ``ServiceQuotaExceededException``).
+    When the policy stops, the last error itself is raised. Each retry is logged at INFO on the
+    ``cleanroomsml_async`` logger. Independently of the policy, each client has a retry quota
+    (botocore standard mode's: 500 tokens, 5 per retry, 10 per retry after a timeout) that
+    stops retries while the service keeps failing, until successes refill it.
+
+    Raises:
+        ValueError: ``max_attempts`` is below 1, a delay is negative, or ``timeout`` is not
+            positive.
     """
 
     max_attempts: int = 5
+    """Attempts per call, the first included; 1 turns retries off."""
     initial_delay: float = 0.1
+    """Seconds: the first retry sleeps up to this long, each later one up to twice as long."""
     max_delay: float = 20.0
+    """Seconds: the cap on any one sleep. With both delays 0, retries do not sleep."""
     timeout: float | None = None
+    """Seconds for a whole call, attempts and sleeps included; None means no budget."""
     adaptive: bool = False
+    """Pace all of the client's requests by a send rate that throttling lowers."""
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -121,35 +139,109 @@ class AdaptiveRateLimiter:
     """A client-wide send rate that backs off on throttling and recovers on success (CUBIC).
 
     Built from the pieces botocore's adaptive mode uses: a CUBIC rate calculator, a measured
-    send rate, and aiobotocore's asyncio token bucket. Like botocore, it lets requests through
-    unthrottled until the first throttling error, then paces every task of the client.
+    send rate, and aiobotocore's asyncio token bucket. Like botocore, it paces every task of
+    the client once the first throttling error arrives. Two changes, both for storms of many
+    concurrent tasks (see docs/reliability.md for the measurements):
+
+    - Slow start. Until the first throttling error, botocore sends unpaced, so a burst of N
+      concurrent tasks puts N requests on the wire before the first 429 can come back. Here at
+      most ``_INITIAL_WINDOW`` requests are in flight at first, one more per success (the
+      window doubles every round trip), and the window is dropped for good at
+      ``_MAX_WINDOW``: a client that is never throttled pays a few round trips once.
+    - One cut per round trip. botocore lowers the rate for every throttled response, so a
+      burst of 40 throttles arriving together multiplies the rate by 0.7**40 and leaves the
+      client at the 0.5 req/s floor for seconds. Here a throttle only lowers the rate if its
+      request was sent after the last cut, i.e. at the rate being judged (as TCP does).
     """
 
     _MAX_RATE_SCALE = 2.0
+    _INITIAL_WINDOW = 10
+    _MAX_WINDOW = 256
 
     def __init__(self) -> None:
+        # Why imported here: botocore.retries.adaptive pulls in botocore.utils (urllib3, ...),
+        # a sixth of ``import cleanroomsml_async``, for the few clients that are adaptive.
+        from botocore.retries.adaptive import RateClocker
+
         now = time.monotonic()
         self._clock = _MonotonicClock()
         self._cubic = CubicCalculator(starting_max_rate=0.5, start_time=now)
         self._measured = RateClocker(self._clock)
         self._bucket = AsyncTokenBucket(max_rate=1, clock=self._clock)
         self._enabled = False
+        self._last_cut = -math.inf
+        self._window: int | None = self._INITIAL_WINDOW
+        self._in_flight = 0
+        self._waiters: deque[asyncio.Future[None]] = deque()
 
-    async def acquire(self) -> None:
+    @property
+    def enabled(self) -> bool:
+        """Whether requests are paced by the send rate (after the first throttling error)."""
+        return self._enabled
+
+    @property
+    def rate(self) -> float | None:
+        """The send rate in requests per second, or None while not yet pacing."""
+        return float(self._bucket.max_rate) if self._enabled else None
+
+    async def acquire(self) -> float:
+        """Wait for this request's turn; return its send time, to pass back to record()."""
+        while self._window_full():
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake()  # woken, then cancelled: hand the free slot on
+                else:
+                    self._waiters.remove(waiter)
+                raise
         if self._enabled:
             await self._bucket.acquire()
+        self._in_flight += 1
+        return self._clock.current_time()
 
-    async def record(self, *, throttled: bool) -> None:
+    def release(self) -> None:
+        """The request that acquire() let through has its answer (or was abandoned)."""
+        self._in_flight -= 1
+        self._wake()
+
+    async def record(self, sent: float, *, throttled: bool) -> None:
+        """Adjust the rate to one response (or failure) of a request sent at ``sent``."""
         measured = self._measured.record()
         now = self._clock.current_time()
         if throttled:
+            if self._enabled and sent < self._last_cut:
+                return  # sent before the last cut: it says nothing about the rate now
             rate = measured if not self._enabled else min(measured, self._bucket.max_rate)
             new_rate = self._cubic.error_received(rate, now)
-            self._enabled = True
+            self._last_cut = now
+            if not self._enabled:
+                self._enabled = True
+                self._wake()  # tasks held by the slow-start window now queue on the bucket
         else:
             new_rate = self._cubic.success_received(now)
+            if not self._enabled and self._window is not None:
+                self._window += 1
+                if self._window >= self._MAX_WINDOW:
+                    self._window = None
+                self._wake()
         if self._enabled:
             await self._bucket.set_max_rate(min(new_rate, self._MAX_RATE_SCALE * measured))
+
+    def _window_full(self) -> bool:
+        return not self._enabled and self._window is not None and self._in_flight >= self._window
+
+    def _wake(self) -> None:
+        free = len(self._waiters)
+        if not self._enabled and self._window is not None:
+            free = self._window - self._in_flight
+        while free > 0 and self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                free -= 1
 
 
 class _MonotonicClock:
@@ -191,22 +283,53 @@ class Retrier:
         self.limiter = AdaptiveRateLimiter() if policy.adaptive else None
         self._wait = wait_random_exponential(multiplier=policy.initial_delay, max=policy.max_delay)
         self._retry = retry_if_exception(is_retryable)
-        stop: stop_base = stop_after_attempt(policy.max_attempts)
-        if policy.timeout is not None:
-            stop = stop | stop_before_delay(policy.timeout)
-        self._stop = stop
+        # The time budget is a per-call stop (_BudgetLeft), added once the deadline is known.
+        self._stop: stop_base = stop_after_attempt(policy.max_attempts)
 
     async def call(self, operation_name: str, attempt: Callable[[], Awaitable[T]]) -> T:
         """Run ``attempt`` until it succeeds, fails for good, or the policy says stop.
 
         The last error itself is raised, never a tenacity type.
         """
-        spent = [0]
         deadline = None
         if self.policy.timeout is not None:
             deadline = asyncio.get_running_loop().time() + self.policy.timeout
+        # Why a bare first attempt: building and driving a fresh tenacity loop cost about as
+        # much as all the rest of our own work on a successful call, and nearly every call
+        # succeeds at once. Tenacity takes over after a failure only, replaying that failure
+        # as its attempt 1, so every decision (retry or not, stop, quota, wait, log) is the
+        # one it would have taken anyway.
+        try:
+            result = await self._attempt(operation_name, attempt, deadline)
+        except Exception as error:
+            first_error = error
+        else:
+            self.quota.release(NO_RETRY_REFUND)
+            return result
+        # Outside the except block, so later errors do not get the first as their __context__.
+        return await self._retry_after(first_error, operation_name, attempt, deadline)
+
+    async def _retry_after(
+        self,
+        first_error: Exception,
+        operation_name: str,
+        attempt: Callable[[], Awaitable[T]],
+        deadline: float | None,
+    ) -> T:
+        """The tenacity loop of a call whose first attempt failed with ``first_error``."""
+        spent = [0]
+        stop = self._stop
+        if deadline is not None:
+            stop = stop | _BudgetLeft(deadline)
+        replay = [first_error]
+
+        async def replay_then_attempt() -> T:
+            if replay:
+                raise replay.pop()
+            return await self._attempt(operation_name, attempt, deadline)
+
         retrying = AsyncRetrying(
-            stop=self._stop | _QuotaLeft(self.quota, spent),
+            stop=stop | _QuotaLeft(self.quota, spent),
             wait=self._wait,
             retry=self._retry,
             before_sleep=_log_retry(operation_name, self.policy.max_attempts),
@@ -214,7 +337,7 @@ class Retrier:
         )
         async for attempt_state in retrying:
             with attempt_state:
-                result = await self._attempt(operation_name, attempt, deadline)
+                result = await replay_then_attempt()
         self.quota.release(spent[0] or NO_RETRY_REFUND)
         return result
 
@@ -224,27 +347,51 @@ class Retrier:
         attempt: Callable[[], Awaitable[T]],
         deadline: float | None,
     ) -> T:
-        if self.limiter is not None:
-            await self.limiter.acquire()
+        if deadline is None:
+            return await self._paced(attempt)
         try:
-            if deadline is None:
-                result = await attempt()
-            else:
-                try:
-                    async with asyncio.timeout_at(deadline):
-                        result = await attempt()
-                except TimeoutError as error:
-                    raise TransportTimeoutError(
-                        f"the call's {self.policy.timeout} s retry budget ran out",
-                        operation_name=operation_name,
-                    ) from error
+            # Why the wait for the send rate is inside the budget too: under a storm the
+            # adaptive limiter can hold a request for seconds, and the budget bounds the call.
+            async with asyncio.timeout_at(deadline):
+                return await self._paced(attempt)
+        except TimeoutError as error:
+            raise TransportTimeoutError(
+                f"the call's {self.policy.timeout} s retry budget ran out",
+                operation_name=operation_name,
+            ) from error
+
+    async def _paced(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        limiter = self.limiter
+        if limiter is None:
+            return await attempt()
+        sent = await limiter.acquire()
+        try:
+            result = await attempt()
         except BaseException as error:
-            if self.limiter is not None and isinstance(error, Exception):
-                await self.limiter.record(throttled=is_throttling(error))
+            limiter.release()  # before any await: a cancelled task must give its slot back
+            if isinstance(error, Exception):
+                await limiter.record(sent, throttled=is_throttling(error))
             raise
-        if self.limiter is not None:
-            await self.limiter.record(throttled=False)
+        limiter.release()
+        await limiter.record(sent, throttled=False)
         return result
+
+
+class _BudgetLeft(stop_base):
+    """Stops when the call's deadline leaves no room for the upcoming sleep.
+
+    Why not tenacity's ``stop_before_delay``: its clock starts with the tenacity loop, a moment
+    after the deadline was set, so right after an attempt cut off at the deadline it could see
+    a sliver of budget left and start one more attempt (a request sent past the budget).
+    Reading the loop's clock against the same deadline as ``asyncio.timeout_at`` cannot.
+    """
+
+    def __init__(self, deadline: float) -> None:
+        self._deadline = deadline
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        now = asyncio.get_running_loop().time()
+        return now + retry_state.upcoming_sleep >= self._deadline
 
 
 def _log_retry(operation_name: str, max_attempts: int) -> Callable[[RetryCallState], None]:

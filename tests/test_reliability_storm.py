@@ -1,0 +1,163 @@
+"""Many concurrent paginations under throttling deliver every item exactly once, and the
+adaptive send rate keeps a rate-limited service from being hammered.
+
+Each pagination walks its own audience generation job's export jobs, so what it delivered can
+be checked, name by name and in order, against what the emulator holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from aiobotocore.config import AioConfig
+
+from cleanroomsml_async import CleanRoomsMLClient, RetryPolicy
+from cleanroomsml_async.retry import AdaptiveRateLimiter
+from cleanroomsml_async.testing import LocalCleanRoomsML
+
+LIST = "ListAudienceExportJobs"
+GENEROUS = RetryPolicy(max_attempts=12, initial_delay=0, max_delay=0)
+
+
+@pytest_asyncio.fixture
+async def emulator() -> AsyncIterator[LocalCleanRoomsML]:
+    async with LocalCleanRoomsML() as emu:
+        yield emu
+
+
+def seed(emulator: LocalCleanRoomsML, paginations: int, items: int) -> dict[str, list[str]]:
+    """One generation job per pagination, each with ``items`` export jobs: arn -> names."""
+    expected: dict[str, list[str]] = {}
+    for _ in range(paginations):
+        arn = emulator.add_audience_generation_job()["audienceGenerationJobArn"]
+        jobs = emulator.add_audience_export_jobs(items, audience_generation_job_arn=arn)
+        expected[arn] = [job["name"] for job in jobs]
+    return expected
+
+
+async def paginate_all(
+    client: CleanRoomsMLClient, expected: dict[str, list[str]], *, page_size: int, ahead: int
+) -> dict[str, list[str]]:
+    async def one(arn: str) -> list[str]:
+        pager = client.list_audience_export_jobs(
+            audience_generation_job_arn=arn, max_results=page_size
+        )
+        if ahead:
+            pager = pager.prefetch(ahead)
+        return [job.name async for job in pager]
+
+    delivered = await asyncio.gather(*(one(arn) for arn in expected))
+    return dict(zip(expected, delivered, strict=True))
+
+
+@pytest.mark.parametrize("ahead", [0, 2])
+async def test_fifty_paginations_with_thirty_percent_throttled_deliver_each_item_once(
+    emulator: LocalCleanRoomsML, ahead: int
+) -> None:
+    expected = seed(emulator, paginations=50, items=100)
+    throttled = emulator.faults.throttle_fraction(0.3, seed=1)
+    wide_pool = AioConfig(max_pool_connections=50)
+    async with emulator.client(retry=GENEROUS, config=wide_pool) as client:
+        delivered = await paginate_all(client, expected, page_size=10, ahead=ahead)
+
+    assert delivered == expected  # every item, once, in order, in the right pagination
+    records = emulator.requests_for(LIST)
+    assert throttled.hits > 100  # the control: about 30% of some 700 requests
+    assert sum(record.status == 429 for record in records) == throttled.hits
+    # Every page was served exactly once: 50 paginations of 10 pages, plus the throttled.
+    assert sum(record.status == 200 for record in records) == 50 * 10
+    assert len(records) == 500 + throttled.hits
+
+
+async def test_the_adaptive_rate_sends_fewer_throttled_requests_and_loses_nothing(
+    emulator: LocalCleanRoomsML,
+) -> None:
+    """The same storm against the same token bucket, without and with the adaptive rate."""
+    expected = seed(emulator, paginations=20, items=10)
+    wide_pool = AioConfig(max_pool_connections=50)
+    throttled: dict[bool, int] = {}
+    for adaptive in (False, True):
+        emulator.faults.clear()
+        emulator.clear_requests()
+        emulator.faults.rate_limit(50, burst=5)
+        policy = RetryPolicy(max_attempts=12, initial_delay=0, max_delay=0, adaptive=adaptive)
+        async with emulator.client(retry=policy, config=wide_pool) as client:
+            (outcome,) = await asyncio.gather(
+                paginate_all(client, expected, page_size=10, ahead=0), return_exceptions=True
+            )
+            limiter = client._retrier.limiter
+        throttled[adaptive] = sum(record.status == 429 for record in emulator.requests)
+        if adaptive:
+            assert outcome == expected
+            assert limiter is not None
+            assert limiter.enabled  # the control: it did meet throttling
+    # Unpaced retries hammer the bucket until the retry quota runs dry; paced ones do not.
+    assert throttled[True] * 4 < throttled[False]
+
+
+# -- the limiter's mechanics, one at a time -------------------------------------------------
+
+
+async def test_slow_start_holds_the_eleventh_request_until_a_success_widens_the_window() -> None:
+    limiter = AdaptiveRateLimiter()
+    sent = [await limiter.acquire() for _ in range(10)]
+    eleventh = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0.01)
+    assert not eleventh.done()
+    limiter.release()
+    await limiter.record(sent[0], throttled=False)  # window 11, one slot free
+    await asyncio.wait_for(eleventh, 1)
+    assert not limiter.enabled
+
+
+async def test_the_first_throttle_starts_pacing_and_frees_the_requests_held_by_the_window() -> (
+    None
+):
+    limiter = AdaptiveRateLimiter()
+    sent = [await limiter.acquire() for _ in range(10)]
+    held = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0.01)
+    assert not held.done()
+    limiter.release()
+    await limiter.record(sent[0], throttled=True)
+    assert limiter.enabled
+    assert limiter.rate is not None
+    # Now held by the token bucket instead (about a second away at this rate), not the window.
+    await asyncio.wait_for(held, 5)
+
+
+async def test_a_rate_is_cut_once_per_round_trip_not_once_per_throttle() -> None:
+    limiter = AdaptiveRateLimiter()
+
+    def last_cut() -> float:
+        return float(limiter._cubic.get_params_snapshot().last_fail)
+
+    early = [await limiter.acquire() for _ in range(5)]
+    for _ in early:
+        limiter.release()
+    await limiter.record(early[0], throttled=True)
+    first_cut = last_cut()
+    for sent in early[1:]:  # sent before the cut: botocore would cut four more times
+        await limiter.record(sent, throttled=True)
+    assert last_cut() == first_cut
+    # A request sent after the cut (at the lowered rate) and throttled: that is a new cut.
+    await limiter.record(time.monotonic(), throttled=True)
+    assert last_cut() > first_cut
+
+
+async def test_a_waiter_woken_then_cancelled_hands_its_slot_on() -> None:
+    limiter = AdaptiveRateLimiter()
+    sent = [await limiter.acquire() for _ in range(10)]
+    first = asyncio.create_task(limiter.acquire())
+    second = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0.01)
+    limiter.release()  # one slot: wakes the first waiter...
+    first.cancel()  # ...which is cancelled before it could take the slot
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    await asyncio.wait_for(second, 1)  # so the slot went to the second
+    assert len(sent) == 10
