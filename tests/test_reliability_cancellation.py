@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
-import pytest_asyncio
 from aiobotocore.config import AioConfig
 
 from cleanroomsml_async import CleanRoomsMLClient, RetryPolicy
@@ -23,20 +21,7 @@ from cleanroomsml_async.models import AudienceExportJobSummary
 from cleanroomsml_async.pagination import AsyncPager
 from cleanroomsml_async.testing import Fault, LocalCleanRoomsML
 
-NO_SLEEP = RetryPolicy(initial_delay=0, max_delay=0)
 LIST = "ListAudienceExportJobs"
-
-
-@pytest_asyncio.fixture
-async def emulator() -> AsyncIterator[LocalCleanRoomsML]:
-    async with LocalCleanRoomsML() as emu:
-        yield emu
-
-
-@pytest_asyncio.fixture
-async def client(emulator: LocalCleanRoomsML) -> AsyncIterator[CleanRoomsMLClient]:
-    async with emulator.client(retry=NO_SLEEP) as opened:
-        yield opened
 
 
 def connectors(client: CleanRoomsMLClient) -> list[aiohttp.TCPConnector]:

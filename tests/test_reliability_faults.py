@@ -34,18 +34,6 @@ LIST = "ListAudienceExportJobs"
 GET = "GetAudienceModel"
 
 
-@pytest_asyncio.fixture
-async def emulator() -> AsyncIterator[LocalCleanRoomsML]:
-    async with LocalCleanRoomsML() as emu:
-        yield emu
-
-
-@pytest_asyncio.fixture
-async def client(emulator: LocalCleanRoomsML) -> AsyncIterator[CleanRoomsMLClient]:
-    async with emulator.client(retry=NO_SLEEP) as opened:
-        yield opened
-
-
 def statuses(emulator: LocalCleanRoomsML, operation: str) -> list[int]:
     return [record.status for record in emulator.requests_for(operation)]
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
 from aiobotocore.config import AioConfig
 
 from cleanroomsml_async import CleanRoomsMLClient, RetryPolicy, ServiceError, ThrottlingException
@@ -23,12 +21,6 @@ from cleanroomsml_async.testing import LocalCleanRoomsML
 GET = "GetAudienceModel"
 #: So many attempts that only the quota (or the budget) can stop the retries.
 UNLIMITED = RetryPolicy(max_attempts=10_000, initial_delay=0, max_delay=0)
-
-
-@pytest_asyncio.fixture
-async def emulator() -> AsyncIterator[LocalCleanRoomsML]:
-    async with LocalCleanRoomsML() as emu:
-        yield emu
 
 
 @pytest.fixture

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from urllib.parse import quote, urlsplit
 
 import pytest
-import pytest_asyncio
 from aiobotocore.config import AioConfig
 
 from cleanroomsml_async import CleanRoomsMLClient, CleanRoomsMLError, RetryPolicy
@@ -30,12 +29,6 @@ POLICY = RetryPolicy(max_attempts=3, initial_delay=0, max_delay=0)
 def assert_clean(text: str, where: str) -> None:
     for secret in SECRETS:
         assert secret not in text, f"a credential leaked into {where}"
-
-
-@pytest_asyncio.fixture
-async def emulator() -> AsyncIterator[LocalCleanRoomsML]:
-    async with LocalCleanRoomsML() as emu:
-        yield emu
 
 
 def errors_in_chain(error: BaseException) -> list[BaseException]:

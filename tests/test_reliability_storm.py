@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
 import pytest
-import pytest_asyncio
 from aiobotocore.config import AioConfig
 
 from cleanroomsml_async import CleanRoomsMLClient, RetryPolicy
@@ -21,12 +19,6 @@ from cleanroomsml_async.testing import LocalCleanRoomsML
 
 LIST = "ListAudienceExportJobs"
 GENEROUS = RetryPolicy(max_attempts=12, initial_delay=0, max_delay=0)
-
-
-@pytest_asyncio.fixture
-async def emulator() -> AsyncIterator[LocalCleanRoomsML]:
-    async with LocalCleanRoomsML() as emu:
-        yield emu
 
 
 def seed(emulator: LocalCleanRoomsML, paginations: int, items: int) -> dict[str, list[str]]:
