@@ -7,12 +7,12 @@ enum value that AWS adds later does not break a program built against today's mo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
-from pydantic_core import PydanticKnownError
+from pydantic_core import CoreSchema, PydanticKnownError, SchemaValidator, core_schema
 
 __all__ = [
     "OPEN_ENUM",
@@ -50,23 +50,72 @@ class ResponseModel(BaseModel):
         validate_by_alias=True,
         extra="ignore",
         frozen=True,
+        # Why: pydantic-core by default caches every short string it reads from JSON in a
+        # process-wide 16,384-entry cache. Names, timestamps and ARNs rarely repeat, so the
+        # cache gained nothing (a 100-item page validated no faster) and streaming filled it
+        # with ~1 MiB of our values; field names (keys) repeat on every item and stay cached.
+        cache_strings="keys",
     )
 
 
-_ZERO = timedelta(0)
+# pydantic's own (lax) datetime rules, for whatever fromisoformat does not take (Unix times).
+_PYDANTIC_DATETIME = SchemaValidator(core_schema.datetime_schema())
+_FROM_ISO = datetime.fromisoformat
 
 
-def _as_utc(value: datetime) -> datetime:
+def _utc_datetime(value: object) -> datetime:
     # The service sends ISO 8601 with "Z"; a naive value can only mean UTC, and other offsets
     # are converted so that every timestamp compares and prints the same way.
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    if value.utcoffset() != _ZERO:
-        return value.astimezone(UTC)
-    return value
+    #
+    # Why a plain validator rather than pydantic's datetime plus an AfterValidator: this runs
+    # for every timestamp of every item (200 per 100-item page), and the after-validator
+    # (a Python call, then utcoffset() on pydantic's TzInfo) cost about as much as the rest of
+    # the page's validation (a 100-item page: 324 µs -> 233 µs). The C fromisoformat parses
+    # the service's text at the cost of pydantic's own parse and yields datetime.UTC itself.
+    if type(value) is str:
+        try:
+            parsed = _FROM_ISO(value)
+        except ValueError:
+            parsed = _pydantic_datetime(value)
+    elif isinstance(value, datetime):
+        parsed = value
+    else:
+        parsed = _pydantic_datetime(value)
+    zone = parsed.tzinfo
+    if zone is UTC:
+        return parsed
+    if zone is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
-UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+def _pydantic_datetime(value: object) -> datetime:
+    try:
+        parsed: datetime = _PYDANTIC_DATETIME.validate_python(value)
+    except ValidationError as error:
+        # Reported as this field's own error, with pydantic's reason, not as a nested one.
+        raise ValueError(f"not a timestamp: {error.errors()[0]['msg']}") from None
+    return parsed
+
+
+class _UtcDatetimeSchema:
+    """The core schema of ``UtcDatetime``: validated by ``_utc_datetime``, dumped as a datetime.
+
+    (``PlainValidator`` would check its JSON-mode output against ``datetime`` and warn.)
+    """
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            _utc_datetime,
+            serialization=core_schema.simple_ser_schema("datetime"),
+            json_schema_input_schema=core_schema.datetime_schema(),
+        )
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: Any) -> Any:
+        return handler(core_schema.datetime_schema())
+
+
+UtcDatetime = Annotated[datetime, _UtcDatetimeSchema()]
 """A timezone-aware datetime in UTC, whatever offset (or none) the wire carried."""
 
 OPEN_ENUM = Field(union_mode="left_to_right")
