@@ -1,7 +1,7 @@
 """Every check a change must pass, each in its own virtual environment.
 
-`nox` runs the default sessions (tests, lint, typecheck, docs); `nox -s demo` runs the demo and
-`nox -s bench` the benchmarks, on demand.
+`nox` runs the default sessions (tests, lint, typecheck, docs); `nox -s demo` runs the demo,
+`nox -s bench` the speed and memory benchmarks and `nox -s storm` the throttling storm, on demand.
 """
 
 from __future__ import annotations
@@ -58,3 +58,10 @@ def bench(session: nox.Session) -> None:
     """Speed and memory against raw aiobotocore, in one run; not part of the default run."""
     session.install("-e", ".")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def storm(session: nox.Session) -> None:
+    """50 concurrent paginations against a rate-limited emulator, ours vs aiobotocore adaptive."""
+    session.install("-e", ".")
+    session.run("python", "benchmarks/storm.py", *session.posargs)
