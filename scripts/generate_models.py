@@ -24,6 +24,8 @@ import botocore.session
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 from pydantic.alias_generators import to_camel, to_snake
 
+from cleanroomsml_async._java_regex import whole_value
+
 OPERATIONS = (
     "ListAudienceExportJobs",
     "ListAudienceGenerationJobs",
@@ -96,40 +98,6 @@ def docstring(doc: str, indent: str, *, notes: tuple[str, ...] = ()) -> list[str
         return [f'{indent}"""{lines[0]}"""']
     body = [f"{indent}{line}" if line else "" for line in lines]
     return [f'{indent}"""', *body, f'{indent}"""']
-
-
-def whole_value(pattern: str) -> str:
-    """The service's (Java) pattern as a Python regex that must match the entire value.
-
-    ``(?a)`` keeps ``\\s`` and ``\\d`` to ASCII, as in Java; ``\\A...\\Z`` anchors both ends,
-    which pydantic's ``pattern`` does not do by itself.
-    """
-    return f"(?a)\\A(?:{_java_dollar(pattern)})\\Z"
-
-
-# Java's ``$`` (without MULTILINE) also matches before a final line terminator of any kind;
-# Python's only before a final "\n". NameString's ``(?!\s*$)`` relies on Java's reading.
-_JAVA_END = "(?=(?:\\r\\n|[\\n\\r\\u0085\\u2028\\u2029])?\\Z)"
-
-
-def _java_dollar(pattern: str) -> str:
-    """``pattern`` with each unescaped ``$`` outside a character class read as Java reads it."""
-    out: list[str] = []
-    escaped = in_class = False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "[":
-            in_class = True
-        elif char == "]":
-            in_class = False
-        elif char == "$" and not in_class:
-            out.append(_JAVA_END)
-            continue
-        out.append(char)
-    return "".join(out)
 
 
 def py_str(value: str) -> str:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from cleanroomsml_async._java_regex import whole_value
 from cleanroomsml_async.testing._errors import validation_error
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
@@ -18,11 +19,11 @@ _patterns: dict[str, re.Pattern[str]] = {}
 
 
 def _pattern(source: str) -> re.Pattern[str]:
-    # The model's patterns are Java regexes; with re.ASCII, \s and friends mean what Java
-    # means by them, and the \uXXXX escapes are understood by Python's re as they are.
+    # The model's patterns are Java regexes: whole_value() reads them as Java does (ASCII \s,
+    # Java's $), the same translation the request models use.
     compiled = _patterns.get(source)
     if compiled is None:
-        compiled = _patterns[source] = re.compile(source, re.ASCII)
+        compiled = _patterns[source] = re.compile(whole_value(source))
     return compiled
 
 
