@@ -58,6 +58,17 @@ class _Operation(Generic[RequestT, ResponseT]):
     request: type[RequestT]
     response: type[ResponseT]
 
+    def validated(self, request: RequestT | None, fields: dict[str, Any]) -> RequestT:
+        """The checked request, from a request model or from keyword arguments (not both)."""
+        model = self.request
+        if request is None:
+            return model(**{name: value for name, value in fields.items() if value is not None})
+        if not isinstance(request, model):
+            raise TypeError(f"expected a {model.__name__}, got {type(request).__name__}")
+        if any(value is not None for value in fields.values()):
+            raise TypeError("pass either a request model or keyword arguments, not both")
+        return request
+
 
 _LIST_AUDIENCE_EXPORT_JOBS = _Operation(
     "ListAudienceExportJobs",
@@ -142,17 +153,6 @@ def _user_agent(session: Any) -> str:
         f"{session.user_agent_name}/{session.user_agent_version} "
         f"Python/{platform.python_version()} {platform.system()}/{platform.release()}"
     )
-
-
-def _request(model: type[RequestT], request: RequestT | None, fields: dict[str, Any]) -> RequestT:
-    """The validated request, from a request model or from keyword arguments (not both)."""
-    if request is None:
-        return model(**{name: value for name, value in fields.items() if value is not None})
-    if not isinstance(request, model):
-        raise TypeError(f"expected a {model.__name__}, got {type(request).__name__}")
-    if any(value is not None for value in fields.values()):
-        raise TypeError("pass either a request model or keyword arguments, not both")
-    return request
 
 
 class CleanRoomsMLClient:
@@ -393,8 +393,7 @@ class CleanRoomsMLClient:
         Raises:
             pydantic.ValidationError: At once, when an argument is one the service would refuse.
         """
-        validated = _request(
-            ListAudienceExportJobsRequest,
+        validated = _LIST_AUDIENCE_EXPORT_JOBS.validated(
             request,
             {
                 "audience_generation_job_arn": audience_generation_job_arn,
@@ -436,8 +435,7 @@ class CleanRoomsMLClient:
         Raises:
             pydantic.ValidationError: At once, when an argument is one the service would refuse.
         """
-        validated = _request(
-            ListAudienceGenerationJobsRequest,
+        validated = _LIST_AUDIENCE_GENERATION_JOBS.validated(
             request,
             {
                 "configured_audience_model_arn": configured_audience_model_arn,
@@ -506,8 +504,7 @@ class CleanRoomsMLClient:
             pydantic.ValidationError: At once, when an argument is one the service would
                 refuse or a required one is missing.
         """
-        validated = _request(
-            ListCollaborationTrainedModelExportJobsRequest,
+        validated = _LIST_TRAINED_MODEL_EXPORT_JOBS.validated(
             request,
             {
                 "collaboration_identifier": collaboration_identifier,
@@ -570,8 +567,7 @@ class CleanRoomsMLClient:
             ResourceNotFoundException: The audience generation job does not exist.
             ServiceQuotaExceededException: No more export jobs are allowed.
         """
-        validated = _request(
-            StartAudienceExportJobRequest,
+        validated = _START_AUDIENCE_EXPORT_JOB.validated(
             request,
             {
                 "name": name,
@@ -612,7 +608,7 @@ class CleanRoomsMLClient:
             pydantic.ValidationError: Before sending, when the ARN is not an audience model ARN.
             ResourceNotFoundException: No audience model has that ARN.
         """
-        validated = _request(
-            GetAudienceModelRequest, request, {"audience_model_arn": audience_model_arn}
+        validated = _GET_AUDIENCE_MODEL.validated(
+            request, {"audience_model_arn": audience_model_arn}
         )
         return await self._call(_GET_AUDIENCE_MODEL, validated)
