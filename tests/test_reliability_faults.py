@@ -236,9 +236,12 @@ async def test_a_truncated_body_through_a_callers_own_client_raises_a_response_e
 
 @pytest_asyncio.fixture
 async def impatient(emulator: LocalCleanRoomsML) -> AsyncIterator[CleanRoomsMLClient]:
-    """A client that gives up on a response after 0.2 s, retrying 3 times without sleeping."""
+    """A client that gives up on a response after 0.5 s, retrying 3 times without sleeping.
+
+    (0.5 s: far below the 2 s slow responses, far above a normal answer on a loaded machine.)
+    """
     policy = RetryPolicy(max_attempts=3, initial_delay=0, max_delay=0)
-    async with emulator.client(retry=policy, config=AioConfig(read_timeout=0.2)) as opened:
+    async with emulator.client(retry=policy, config=AioConfig(read_timeout=0.5)) as opened:
         yield opened
 
 

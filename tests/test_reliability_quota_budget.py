@@ -78,7 +78,9 @@ async def test_each_success_without_retries_refunds_one_token(
 async def test_a_retry_after_a_timeout_costs_ten_tokens(
     emulator: LocalCleanRoomsML, arn: str
 ) -> None:
-    config = AioConfig(read_timeout=0.2)
+    # Far above any normal answer, even on a loaded machine: a 5xx that happened to take longer
+    # than the read timeout would count as a timeout (10 tokens) and skew the exact counts.
+    config = AioConfig(read_timeout=1.0)
     async with emulator.client(retry=UNLIMITED, config=config) as client:
         await drain(client, emulator, arn)
         await succeed(client, arn, 10)  # 10 tokens
