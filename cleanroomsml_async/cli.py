@@ -27,7 +27,7 @@ async def demo() -> int:
 
     from cleanroomsml_async.testing import LocalCleanRoomsML
 
-    async with LocalCleanRoomsML(export_job_activation_delay=0.5) as emulator:
+    async with LocalCleanRoomsML(export_job_activation_delay=1.0) as emulator:
         data = emulator.seed_demo_data(count=3)
         generation_job = data.audience_generation_job_arns[0]
         emulator.add_audience_export_jobs(EXPORT_JOBS, audience_generation_job_arn=generation_job)
@@ -86,7 +86,7 @@ async def _tour(client: CleanRoomsMLClient, model_arn: str, generation_job: str)
         audience_generation_job_arn=generation_job,
         audience_size=AudienceSize(type=AudienceSizeType.ABSOLUTE, value=20_000),
     )
-    for wait in (0.0, 0.6):
+    for wait in (0.0, 1.2):
         await asyncio.sleep(wait)
         jobs = await client.list_audience_export_jobs(
             audience_generation_job_arn=generation_job

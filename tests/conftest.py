@@ -25,7 +25,8 @@ pytest_plugins = ["cleanroomsml_async.testing.pytest_plugin"]
 NO_SLEEP = RetryPolicy(initial_delay=0, max_delay=0)
 
 #: How long a started export job stays CREATE_PENDING in the `emulator` fixture.
-ACTIVATION_DELAY = 0.2
+# A second, so that "right after the start" holds even on a loaded machine.
+ACTIVATION_DELAY = 1.0
 
 
 @pytest.fixture(scope="session")

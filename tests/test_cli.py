@@ -26,7 +26,7 @@ def test_the_demo_runs_every_operation_and_exits_0(capsys: pytest.CaptureFixture
     assert len(pages) >= 3
     assert [int(page) for page, _ in pages] == list(range(1, len(pages) + 1))
     assert "demo-export after 0.0 s: CREATE_PENDING" in out
-    assert "demo-export after 0.6 s: ACTIVE" in out
+    assert "demo-export after 1.2 s: ACTIVE" in out
     assert "the service answered [429, 429, 200]" in out
     assert out.count("Retrying GetAudienceModel after ThrottlingException") == 2
     assert "requests the emulator received: 0" in out

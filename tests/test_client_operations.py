@@ -374,7 +374,7 @@ async def test_a_started_export_job_is_listed_create_pending_then_active(
     assert pending.output_location is None
     assert_utc(pending.create_time)
 
-    # The emulator activates it after its activation delay (0.2 s in the fixture); poll for it.
+    # The emulator activates it after its activation delay (1 s in the fixture); poll for it.
     active: AudienceExportJobSummary | None = None
     async with asyncio.timeout(10):
         while active is None:

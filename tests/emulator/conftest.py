@@ -43,8 +43,8 @@ def _shared_aio_session() -> AioSession:
 
 @pytest_asyncio.fixture
 async def emulator() -> AsyncIterator[LocalCleanRoomsML]:
-    """A running emulator whose started export jobs turn ACTIVE after 0.2 s."""
-    async with LocalCleanRoomsML(export_job_activation_delay=0.2) as emu:
+    """A running emulator whose started export jobs turn ACTIVE after 1 s."""
+    async with LocalCleanRoomsML(export_job_activation_delay=1.0) as emu:
         yield emu
 
 

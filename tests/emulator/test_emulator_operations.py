@@ -210,7 +210,7 @@ async def test_start_audience_export_job_goes_pending_then_active(
     )
     assert set(response) == {"ResponseMetadata"}
     [pending] = (await raw_client.list_audience_export_jobs())["audienceExportJobs"]
-    await asyncio.sleep(0.3)  # past the fixture's 0.2 s activation delay
+    await asyncio.sleep(1.1)  # past the fixture's 1 s activation delay
     [active] = (await raw_client.list_audience_export_jobs())["audienceExportJobs"]
 
     assert pending["status"] == "CREATE_PENDING"
@@ -221,7 +221,7 @@ async def test_start_audience_export_job_goes_pending_then_active(
     assert active["outputLocation"].startswith("s3://")
     assert "weekly%20export" in active["outputLocation"]
     assert active["createTime"] == pending["createTime"]
-    assert active["updateTime"] - pending["updateTime"] >= timedelta(seconds=0.19)
+    assert active["updateTime"] - pending["updateTime"] >= timedelta(seconds=0.99)
 
 
 async def test_start_audience_export_job_unknown_generation_job_is_not_found(

@@ -141,9 +141,9 @@ async def test_bulk_seeding_is_fast_and_pages_over_http(
 async def test_seeded_pending_job_activates_later(
     emulator: LocalCleanRoomsML, raw_client: Any
 ) -> None:
-    emulator.add_audience_export_job(name="soon", activate_after=0.1)
+    emulator.add_audience_export_job(name="soon", activate_after=1.0)
     [pending] = (await raw_client.list_audience_export_jobs())["audienceExportJobs"]
-    await asyncio.sleep(0.15)  # nothing runs in the background: it shows on the next read
+    await asyncio.sleep(1.1)  # nothing runs in the background: it shows on the next read
     [active] = emulator.audience_export_jobs
 
     assert pending["status"] == "CREATE_PENDING"
