@@ -14,7 +14,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import TypeVar
 
 from aiobotocore.retries.bucket import AsyncTokenBucket
@@ -67,7 +67,7 @@ TIMEOUT_RETRY_COST = 10
 NO_RETRY_REFUND = 1
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """How a client retries throttled and transient failures.
 
@@ -97,6 +97,8 @@ class RetryPolicy:
     """Seconds: the first retry sleeps up to this long, each later one up to twice as long."""
     max_delay: float = 20.0
     """Seconds: the cap on any one sleep. With both delays 0, retries do not sleep."""
+    # The contract's signature: the three knobs positional or keyword, the rest by keyword.
+    _: KW_ONLY
     timeout: float | None = None
     """Seconds for a whole call, attempts and sleeps included; None means no budget."""
     adaptive: bool = False

@@ -496,3 +496,13 @@ async def test_adaptive_retries_still_deliver_results(
         "ThrottlingException",
         None,
     ]
+
+
+def test_the_policy_takes_the_contracts_signature() -> None:
+    # RetryPolicy(max_attempts=5, initial_delay=0.1, max_delay=20.0): positional or keyword.
+    assert RetryPolicy(3, 0.5, 2.0) == RetryPolicy(
+        max_attempts=3, initial_delay=0.5, max_delay=2.0
+    )
+    assert RetryPolicy() == RetryPolicy(5, 0.1, 20.0)
+    with pytest.raises(TypeError):
+        RetryPolicy(3, 0.5, 2.0, 30.0)  # type: ignore[call-arg]  # timeout is keyword-only
