@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import botocore.session
+from cleanroomsml_async import _service_model
 
 SERVICE_NAME = "cleanroomsml"
 # SigV4 signs with the endpoint prefix, not the botocore service name.
@@ -42,8 +42,8 @@ _UNMODELLED_ERROR_STATUS: dict[str, int] = {
 
 @functools.cache
 def service_model() -> Any:
-    """The botocore ServiceModel of cleanroomsml (loaded once per process)."""
-    return botocore.session.get_session().get_service_model(SERVICE_NAME)
+    """The botocore ServiceModel of the vendored cleanroomsml description."""
+    return _service_model.service_model()
 
 
 def operation_model(name: str) -> Any:
