@@ -22,12 +22,15 @@ from cleanroomsml_async.errors import (
     TransportTimeoutError,
     ValidationException,
 )
+from cleanroomsml_async.hooks import AttemptEvent, CallEvent
 from cleanroomsml_async.pagination import AsyncPager
 from cleanroomsml_async.retry import RetryPolicy
 
 __all__ = [
     "AccessDeniedException",
     "AsyncPager",
+    "AttemptEvent",
+    "CallEvent",
     "CleanRoomsMLClient",
     "CleanRoomsMLError",
     "ConfigurationError",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import operator
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -22,8 +23,10 @@ from pydantic import SecretStr, ValidationError
 
 from cleanroomsml_async import _redact
 from cleanroomsml_async._modelbase import RequestModel, ResponseModel
+from cleanroomsml_async._observe import Observability
 from cleanroomsml_async._operation import APIOperation
 from cleanroomsml_async.errors import ResponseError, translate
+from cleanroomsml_async.hooks import EventHook
 from cleanroomsml_async.pagination import AsyncPager
 from cleanroomsml_async.retry import Retrier, RetryPolicy
 
@@ -122,6 +125,7 @@ class BaseClient:
         aws_access_key_id: str | None = None,
         aws_secret_access_key: str | None = None,
         aws_session_token: str | None = None,
+        event_hooks: Mapping[str, Sequence[EventHook]] | None = None,
     ) -> None:
         """Configure a client; nothing is opened or sent until first use.
 
@@ -139,6 +143,9 @@ class BaseClient:
             aws_secret_access_key: The secret key that goes with ``aws_access_key_id``. It is
                 never shown in a ``repr``, log record or error message.
             aws_session_token: A session token, for temporary credentials.
+            event_hooks: Functions (sync or async) to call with an ``AttemptEvent`` after each
+                attempt (key ``"attempt"``) and a ``CallEvent`` after each call (``"call"``).
+                Any other key raises ``ValueError``. See ``cleanroomsml_async.hooks``.
         """
         self._region_name = region_name
         self._endpoint_url = endpoint_url
@@ -150,6 +157,7 @@ class BaseClient:
             for value in (aws_access_key_id, aws_secret_access_key, aws_session_token)
         )
         self._retrier = Retrier(retry or RetryPolicy())
+        self._observability = Observability(event_hooks)
         self._client: Any = None
         self._owns_client = True
         self._closed = False
@@ -266,8 +274,13 @@ class BaseClient:
                 raise translated from error
             return response
 
-        parsed = await self._retrier.call(operation.name, attempt)
-        return self._read(operation, parsed)
+        observation = self._observability.observe(operation.name)
+        if observation is None:
+            parsed = await self._retrier.call(operation.name, attempt)
+            return self._read(operation, parsed)
+        async with observation:
+            parsed = await self._retrier.call(operation.name, attempt, observation)
+            return self._read(operation, parsed)
 
     @staticmethod
     def _read(operation: APIOperation[Any, ResponseT], parsed: dict[str, Any]) -> ResponseT:

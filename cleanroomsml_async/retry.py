@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import KW_ONLY, dataclass
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aiobotocore.retries.bucket import AsyncTokenBucket
 from botocore.retries.quota import RetryQuota
@@ -246,6 +246,32 @@ class AdaptiveRateLimiter:
                 free -= 1
 
 
+@dataclass(slots=True)
+class CallState:
+    """What one call has done so far, for those who observe it (hooks, spans, headers)."""
+
+    operation_name: str
+    max_attempts: int
+    attempt: int = 0
+    """The attempt running or last run, the first being 1."""
+    sent: float = 0.0
+    """When the current attempt's request went out (``time.monotonic()``)."""
+    duration: float = 0.0
+    """Seconds the last attempt took, from its request to its answer or failure."""
+    result: Any = None
+    """The last attempt's answer (botocore's response dict), None if it failed."""
+    error: BaseException | None = None
+    """What the last attempt raised, None if it succeeded."""
+
+
+class AttemptObserver(Protocol):
+    """Told about each attempt as it ends, and awaited before the call goes on."""
+
+    async def attempt_ended(
+        self, state: CallState, *, will_retry: bool, delay: float | None
+    ) -> None: ...
+
+
 class _MonotonicClock:
     """The clock interface botocore's rate pieces expect."""
 
@@ -288,11 +314,18 @@ class Retrier:
         # The time budget is a per-call stop (_BudgetLeft), added once the deadline is known.
         self._stop: stop_base = stop_after_attempt(policy.max_attempts)
 
-    async def call(self, operation_name: str, attempt: Callable[[], Awaitable[T]]) -> T:
+    async def call(
+        self,
+        operation_name: str,
+        attempt: Callable[[], Awaitable[T]],
+        observer: AttemptObserver | None = None,
+    ) -> T:
         """Run ``attempt`` until it succeeds, fails for good, or the policy says stop.
 
-        The last error itself is raised, never a tenacity type.
+        ``observer`` hears of each attempt as it ends (before any sleep that follows it). The
+        last error itself is raised, never a tenacity type.
         """
+        state = CallState(operation_name, self.policy.max_attempts)
         deadline = None
         if self.policy.timeout is not None:
             deadline = asyncio.get_running_loop().time() + self.policy.timeout
@@ -302,21 +335,24 @@ class Retrier:
         # as its attempt 1, so every decision (retry or not, stop, quota, wait, log) is the
         # one it would have taken anyway.
         try:
-            result = await self._attempt(operation_name, attempt, deadline)
+            result = await self._attempt(state, attempt, deadline)
         except Exception as error:
             first_error = error
         else:
             self.quota.release(NO_RETRY_REFUND)
+            if observer is not None:
+                await observer.attempt_ended(state, will_retry=False, delay=None)
             return result
         # Outside the except block, so later errors do not get the first as their __context__.
-        return await self._retry_after(first_error, operation_name, attempt, deadline)
+        return await self._retry_after(first_error, state, attempt, deadline, observer)
 
     async def _retry_after(
         self,
         first_error: Exception,
-        operation_name: str,
+        state: CallState,
         attempt: Callable[[], Awaitable[T]],
         deadline: float | None,
+        observer: AttemptObserver | None,
     ) -> T:
         """The tenacity loop of a call whose first attempt failed with ``first_error``."""
         spent = [0]
@@ -328,45 +364,73 @@ class Retrier:
         async def replay_then_attempt() -> T:
             if replay:
                 raise replay.pop()
-            return await self._attempt(operation_name, attempt, deadline)
+            return await self._attempt(state, attempt, deadline)
+
+        async def sleep(delay: float) -> None:
+            # tenacity calls this only for a retry that will happen, after before_sleep.
+            if observer is not None:
+                await observer.attempt_ended(state, will_retry=True, delay=delay)
+            await asyncio.sleep(delay)
 
         retrying = AsyncRetrying(
+            sleep=sleep,
             stop=stop | _QuotaLeft(self.quota, spent),
             wait=self._wait,
             retry=self._retry,
-            before_sleep=_log_retry(operation_name, self.policy.max_attempts),
+            before_sleep=_log_retry(state.operation_name, self.policy.max_attempts),
             reraise=True,
         )
-        async for attempt_state in retrying:
-            with attempt_state:
-                result = await replay_then_attempt()
+        try:
+            async for attempt_state in retrying:
+                with attempt_state:
+                    result = await replay_then_attempt()
+        except Exception:
+            if observer is not None:
+                await observer.attempt_ended(state, will_retry=False, delay=None)
+            raise
         self.quota.release(spent[0] or NO_RETRY_REFUND)
+        if observer is not None:
+            await observer.attempt_ended(state, will_retry=False, delay=None)
         return result
 
     async def _attempt(
-        self,
-        operation_name: str,
-        attempt: Callable[[], Awaitable[T]],
-        deadline: float | None,
+        self, state: CallState, attempt: Callable[[], Awaitable[T]], deadline: float | None
     ) -> T:
-        if deadline is None:
-            return await self._paced(attempt)
+        state.attempt += 1
+        state.sent = time.monotonic()
+        try:
+            if deadline is None:
+                result = await self._paced(state, attempt)
+            else:
+                result = await self._budgeted(state, attempt, deadline)
+        except Exception as error:
+            state.duration = time.monotonic() - state.sent
+            state.result, state.error = None, error
+            raise
+        state.duration = time.monotonic() - state.sent
+        state.result, state.error = result, None
+        return result
+
+    async def _budgeted(
+        self, state: CallState, attempt: Callable[[], Awaitable[T]], deadline: float
+    ) -> T:
         try:
             # Why the wait for the send rate is inside the budget too: under a storm the
             # adaptive limiter can hold a request for seconds, and the budget bounds the call.
             async with asyncio.timeout_at(deadline):
-                return await self._paced(attempt)
+                return await self._paced(state, attempt)
         except TimeoutError as error:
             raise TransportTimeoutError(
                 f"the call's {self.policy.timeout} s retry budget ran out",
-                operation_name=operation_name,
+                operation_name=state.operation_name,
             ) from error
 
-    async def _paced(self, attempt: Callable[[], Awaitable[T]]) -> T:
+    async def _paced(self, state: CallState, attempt: Callable[[], Awaitable[T]]) -> T:
         limiter = self.limiter
         if limiter is None:
             return await attempt()
         sent = await limiter.acquire()
+        state.sent = time.monotonic()  # the attempt's duration leaves out the wait for its turn
         try:
             result = await attempt()
         except BaseException as error:

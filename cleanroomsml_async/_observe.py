@@ -1,0 +1,103 @@
+"""What one call tells its observers: the caller's event hooks and, with OpenTelemetry, a span.
+
+``Observability`` is a client's; it makes one ``CallObservation`` per call, or none at all when
+nothing observes (no hooks, no tracer), so an unobserved call pays nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from types import TracebackType
+from typing import Any
+
+from cleanroomsml_async import hooks
+from cleanroomsml_async.hooks import AttemptEvent, CallEvent, EventHooks
+from cleanroomsml_async.retry import CallState
+
+__all__ = ["CallObservation", "Observability"]
+
+
+def answer_of(state: CallState) -> tuple[int | None, str | None]:
+    """The HTTP status and request id of the last attempt's answer, where one came."""
+    if state.error is None:
+        metadata = (state.result or {}).get("ResponseMetadata", {})
+        return metadata.get("HTTPStatusCode"), metadata.get("RequestId") or None
+    status = getattr(state.error, "status_code", None)
+    return (status if isinstance(status, int) else None), getattr(state.error, "request_id", None)
+
+
+class Observability:
+    """A client's observers: its event hooks."""
+
+    __slots__ = ("hooks",)
+
+    def __init__(self, event_hooks: Any = None) -> None:
+        self.hooks = EventHooks(event_hooks)
+
+    def observe(self, operation_name: str) -> CallObservation | None:
+        """The observation of one call, or None when nothing observes calls."""
+        if not self.hooks:
+            return None
+        return CallObservation(self, operation_name)
+
+
+class CallObservation:
+    """One call seen through: an ``AttemptEvent`` per attempt, a ``CallEvent`` at the end.
+
+    Used as ``async with``: the call's hooks run as the block ends, before the call returns
+    or raises. A cancelled call delivers no call event.
+    """
+
+    __slots__ = ("_observability", "_operation_name", "_started", "_state")
+
+    def __init__(self, observability: Observability, operation_name: str) -> None:
+        self._observability = observability
+        self._operation_name = operation_name
+        self._started = 0.0
+        self._state: CallState | None = None
+
+    async def __aenter__(self) -> CallObservation:
+        self._started = time.monotonic()
+        return self
+
+    async def attempt_ended(
+        self, state: CallState, *, will_retry: bool, delay: float | None
+    ) -> None:
+        """Deliver the attempt that just ended to the ``"attempt"`` hooks."""
+        self._state = state
+        functions = self._observability.hooks.attempt
+        if not functions:
+            return
+        status, request_id = answer_of(state)
+        event = AttemptEvent(
+            operation_name=state.operation_name,
+            attempt=state.attempt,
+            max_attempts=state.max_attempts,
+            duration=state.duration,
+            http_status_code=status,
+            request_id=request_id,
+            error=state.error,
+            will_retry=will_retry,
+            delay=delay,
+        )
+        await hooks.deliver(functions, event)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        functions = self._observability.hooks.call
+        if not functions or (error is not None and not isinstance(error, Exception)):
+            return  # nothing is promised for a cancelled call
+        state = self._state
+        request_id = None if state is None else answer_of(state)[1]
+        event = CallEvent(
+            operation_name=self._operation_name,
+            attempts=0 if state is None else state.attempt,
+            duration=time.monotonic() - self._started,
+            request_id=request_id,
+            error=error,
+        )
+        await hooks.deliver(functions, event)
