@@ -21,7 +21,7 @@ from typing import Any, Self, TypeVar
 
 from pydantic import SecretStr, ValidationError
 
-from cleanroomsml_async import _redact
+from cleanroomsml_async import _redact, _sdk_headers
 from cleanroomsml_async._modelbase import RequestModel, ResponseModel
 from cleanroomsml_async._observe import Observability
 from cleanroomsml_async._operation import APIOperation
@@ -251,6 +251,7 @@ class BaseClient:
             raise translated from error
         # Registered on this client's own copy of the event system: nothing else changes.
         client.meta.events.register(f"before-parse.{SERVICE_NAME}", _keep_raw_body)
+        _sdk_headers.register(client.meta.events, SERVICE_NAME)
         # Credentials resolved by the AWS chain (environment, profile, role, ...) too.
         _redact.watch_credentials(getattr(client._request_signer, "_credentials", None))
         return client

@@ -9,6 +9,7 @@ the retrying object and concurrent tasks must not share them.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import math
 import time
@@ -262,6 +263,15 @@ class CallState:
     """The last attempt's answer (botocore's response dict), None if it failed."""
     error: BaseException | None = None
     """What the last attempt raised, None if it succeeded."""
+    invocation_id: str | None = None
+    """The ``amz-sdk-invocation-id`` of every attempt, made when the first is sent."""
+
+
+#: The call whose attempt is running in this task, for botocore's event handlers (which are
+#: called deep inside aiobotocore, with no way to pass them our state but the context).
+current_call: contextvars.ContextVar[CallState | None] = contextvars.ContextVar(
+    "cleanroomsml_async_current_call", default=None
+)
 
 
 class AttemptObserver(Protocol):
@@ -326,6 +336,18 @@ class Retrier:
         last error itself is raised, never a tenacity type.
         """
         state = CallState(operation_name, self.policy.max_attempts)
+        token = current_call.set(state)
+        try:
+            return await self._call(state, attempt, observer)
+        finally:
+            current_call.reset(token)
+
+    async def _call(
+        self,
+        state: CallState,
+        attempt: Callable[[], Awaitable[T]],
+        observer: AttemptObserver | None,
+    ) -> T:
         deadline = None
         if self.policy.timeout is not None:
             deadline = asyncio.get_running_loop().time() + self.policy.timeout

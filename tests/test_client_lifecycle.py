@@ -180,10 +180,11 @@ async def test_botocore_retries_never_multiply_our_attempts(
         with pytest.raises(ThrottlingException):
             await client.get_audience_model(audience_model_arn=model_arn)
     assert len(emulator.requests) == 2
-    # Each of our attempts is botocore's first and only one.
-    assert [record.headers["amz-sdk-request"].split(";")[0] for record in emulator.requests] == [
-        "attempt=1",
-        "attempt=1",
+    # Each of our attempts is botocore's first and only one, and says it is ours: N of our
+    # policy's 2, not of the 10 botocore was asked for.
+    assert [record.headers["amz-sdk-request"] for record in emulator.requests] == [
+        "attempt=1; max=2",
+        "attempt=2; max=2",
     ]
 
 
