@@ -12,6 +12,7 @@ import asyncio
 import contextvars
 import logging
 import math
+import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -29,6 +30,7 @@ from tenacity import (
     wait_random_exponential,
 )
 from tenacity.stop import stop_base
+from tenacity.wait import wait_base
 
 from cleanroomsml_async.errors import ServiceError, TransportError, TransportTimeoutError
 
@@ -66,6 +68,12 @@ QUOTA_CAPACITY = 500
 RETRY_COST = 5
 TIMEOUT_RETRY_COST = 10
 NO_RETRY_REFUND = 1
+
+#: The service's hint for the next sleep, in integer milliseconds (AWS's 2026 retry rules).
+RETRY_AFTER_HEADER = "x-amz-retry-after"
+#: How far past the computed backoff the hint may push a sleep, in seconds.
+RETRY_AFTER_MAX_EXTRA = 5.0
+_MILLISECONDS = re.compile(r"[0-9]{1,15}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,7 +327,7 @@ class Retrier:
         self.policy = policy
         self.quota = RetryQuota(QUOTA_CAPACITY)
         self.limiter = AdaptiveRateLimiter() if policy.adaptive else None
-        self._wait = wait_random_exponential(multiplier=policy.initial_delay, max=policy.max_delay)
+        self._wait = _Backoff(policy)
         self._retry = retry_if_exception(is_retryable)
         # The time budget is a per-call stop (_BudgetLeft), added once the deadline is known.
         self._stop: stop_base = stop_after_attempt(policy.max_attempts)
@@ -463,6 +471,48 @@ class Retrier:
         limiter.release()
         await limiter.record(sent, throttled=False)
         return result
+
+
+def retry_after(error: BaseException | None) -> float | None:
+    """Seconds the answer to a failed attempt asked us to wait (``x-amz-retry-after``), if any.
+
+    The header is read from the botocore error the ``ServiceError`` came from (its public
+    ``response``). A value that is not a non-negative integer is ignored; ``Retry-After`` is
+    not read at all, as the AWS SDKs do not.
+    """
+    response = getattr(getattr(error, "__cause__", None), "response", None)
+    if not isinstance(response, dict):
+        return None
+    headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    value = headers.get(RETRY_AFTER_HEADER) if isinstance(headers, dict) else None
+    if not isinstance(value, str):
+        return None
+    if _MILLISECONDS.fullmatch(value):
+        return int(value) / 1000
+    # More digits than any sane hint (and more than int() takes): the cap applies.
+    return math.inf if value.isascii() and value.isdigit() else None
+
+
+class _Backoff(wait_base):
+    """Full-jitter exponential backoff, moved by the service's ``x-amz-retry-after``.
+
+    The hint sets the sleep, but never below the backoff computed for that retry and never
+    more than 5 s above it, whatever ``max_delay`` says (so even a policy that does not sleep
+    honours it). The call's time budget still bounds the result (``_BudgetLeft``).
+    """
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._jitter = wait_random_exponential(
+            multiplier=policy.initial_delay, max=policy.max_delay
+        )
+
+    def __call__(self, retry_state: RetryCallState) -> float:
+        backoff = float(self._jitter(retry_state))
+        outcome = retry_state.outcome
+        hinted = retry_after(outcome.exception() if outcome is not None else None)
+        if hinted is None:
+            return backoff
+        return min(max(hinted, backoff), backoff + RETRY_AFTER_MAX_EXTRA)
 
 
 class _BudgetLeft(stop_base):

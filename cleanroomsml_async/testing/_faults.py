@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -37,6 +38,8 @@ class FaultPlan:
     malformed_body: bool = False
     empty_page: bool = False
     token_cycle: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+    """Extra response headers of the error (e.g. ``x-amz-retry-after``)."""
     applied: list[FaultKind] = field(default_factory=list)
 
 
@@ -87,9 +90,11 @@ class _ErrorFault(Fault):
         status: int | None,
         operation: str | None,
         count: int | None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(kind, operation=operation, count=count)
         self.code, self.message, self.status = code, message, status
+        self.headers = dict(headers or {})
 
     def _fire(self, plan: FaultPlan, now: float) -> bool:
         # One error per request: an earlier rule that already failed it wins, and this rule
@@ -97,6 +102,7 @@ class _ErrorFault(Fault):
         if plan.error is not None:
             return False
         plan.error = ApiError(self.code, self.message, status=self.status)
+        plan.headers.update(self.headers)
         return True
 
 
@@ -212,10 +218,23 @@ class FaultInjector:
             fault._injector = None
         self._faults.clear()
 
-    def throttle(self, count: int = 1, *, operation: str | None = None) -> Fault:
-        """Answer the next count requests with ThrottlingException (HTTP 429)."""
+    def throttle(
+        self,
+        count: int = 1,
+        *,
+        operation: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Fault:
+        """Answer the next count requests with ThrottlingException (HTTP 429), with these extra
+        response headers (e.g. ``{"x-amz-retry-after": "1500"}``)."""
         return self._error(
-            FaultKind.THROTTLE, "ThrottlingException", count, "Rate exceeded", None, operation
+            FaultKind.THROTTLE,
+            "ThrottlingException",
+            count,
+            "Rate exceeded",
+            None,
+            operation,
+            headers,
         )
 
     def throttle_fraction(
@@ -246,14 +265,15 @@ class FaultInjector:
         status: int = 500,
         code: str | None = None,
         operation: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Fault:
         """Answer the next count requests with a 5xx (InternalServerException by default,
-        ServiceUnavailableException for 503)."""
+        ServiceUnavailableException for 503), with these extra response headers."""
         if not 500 <= status <= 599:
             raise ValueError("status must be a 5xx code")
         if code is None:
             code = "ServiceUnavailableException" if status == 503 else "InternalServerException"
-        return self._error(FaultKind.SERVER_ERROR, code, count, None, status, operation)
+        return self._error(FaultKind.SERVER_ERROR, code, count, None, status, operation, headers)
 
     def error(
         self,
@@ -263,10 +283,12 @@ class FaultInjector:
         message: str | None = None,
         status: int | None = None,
         operation: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Fault:
-        """Answer the next count requests with any error code (status from the model if None)."""
+        """Answer the next count requests with any error code (status from the model if None),
+        with these extra response headers."""
         kind = FaultKind.THROTTLE if code == "ThrottlingException" else FaultKind.ERROR
-        return self._error(kind, code, count, message, status, operation)
+        return self._error(kind, code, count, message, status, operation, headers)
 
     def latency(self, seconds: float, *, operation: str | None = None) -> Fault:
         """Add seconds of delay to every request until cleared."""
@@ -323,6 +345,7 @@ class FaultInjector:
         message: str | None,
         status: int | None,
         operation: str | None,
+        headers: Mapping[str, str] | None = None,
     ) -> Fault:
         _check_operation(operation)
         fault = _ErrorFault(
@@ -332,6 +355,7 @@ class FaultInjector:
             status=status,
             operation=operation,
             count=_check_count(count),
+            headers=headers,
         )
         return self._add(fault)
 

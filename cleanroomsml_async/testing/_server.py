@@ -144,6 +144,7 @@ class EmulatorServer:
             status, error_code, data = 200, None, data[: max(1, len(data) // 2)]
         if error_code is not None:
             headers["x-amzn-ErrorType"] = error_code
+            headers.update(plan.headers)
         record(status, error_code)
         if plan.drop_connection:
             return await _send_then_hang_up(request, status, headers, data)
