@@ -1,6 +1,6 @@
 """Every check a change must pass, each in its own virtual environment.
 
-`nox` runs the default sessions (tests, lint, typecheck, docs); `nox -s demo` runs the demo,
+`nox` runs the default sessions (tests, otel, lint, typecheck, docs); `nox -s demo` runs the demo,
 `nox -s bench` the speed and memory benchmarks and `nox -s storm` the throttling storm, on demand.
 """
 
@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
+nox.options.sessions = ["tests", "otel", "lint", "typecheck", "docs"]
 nox.options.error_on_missing_interpreters = True
+
+# What the tracing tests need besides the `otel` extra: the SDK (in-memory exporter) and the
+# aiobotocore instrumentation, whose AiobotocoreInstrumentor first shipped in 0.62b0.
+OTEL_TEST = ["opentelemetry-sdk", "opentelemetry-instrumentation-botocore>=0.62b0"]
+# Tests that import OpenTelemetry: only the `otel` session, which installs it, collects them.
+OTEL_TESTS = "tests/otel"
 
 # Everything a type check or test reads, so both see the same tree.
 CHECKED = ["cleanroomsml_async", "tests", "scripts", "examples", "benchmarks", "noxfile.py"]
@@ -17,11 +23,27 @@ CHECKED = ["cleanroomsml_async", "tests", "scripts", "examples", "benchmarks", "
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The test suite, over real HTTP against the emulator, with a coverage floor."""
+    """The test suite, over real HTTP against the emulator, with a coverage floor.
+
+    Without OpenTelemetry installed, as most users run it; the tracing tests are `otel`'s.
+    """
     session.install("-e", ".[test]")
-    session.run("pytest", "--cov=cleanroomsml_async", "--cov-report=", *session.posargs)
+    session.run(
+        "pytest",
+        f"--ignore={OTEL_TESTS}",
+        "--cov=cleanroomsml_async",
+        "--cov-report=",
+        *session.posargs,
+    )
     # The floor is its own step: its exit code does not depend on a pytest plugin's hooks.
     session.run("coverage", "report", "--fail-under=90")
+
+
+@nox.session
+def otel(session: nox.Session) -> None:
+    """Tracing: the `otel` extra, the SDK's in-memory exporter, the aiobotocore instrumentation."""
+    session.install("-e", ".[test,otel]", *OTEL_TEST)
+    session.run("pytest", OTEL_TESTS, *session.posargs)
 
 
 @nox.session
@@ -35,7 +57,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package, the tests, the scripts and the examples."""
-    session.install("-e", ".[test,typecheck]", "nox")
+    session.install("-e", ".[test,typecheck,otel]", *OTEL_TEST, "nox")
     session.run("mypy", *CHECKED)
 
 

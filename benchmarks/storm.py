@@ -183,7 +183,12 @@ async def ours(emulator: EmulatorProcess, args: argparse.Namespace, *, adaptive:
     policy = RetryPolicy(max_attempts=MAX_ATTEMPTS, adaptive=adaptive)
     config = AioConfig(max_pool_connections=args.pool)
     async with CleanRoomsMLClient(
-        endpoint_url=emulator.endpoint_url, retry=policy, config=config, **CREDENTIALS
+        endpoint_url=emulator.endpoint_url,
+        retry=policy,
+        config=config,
+        region_name=CREDENTIALS["region_name"],
+        aws_access_key_id=CREDENTIALS["aws_access_key_id"],
+        aws_secret_access_key=CREDENTIALS["aws_secret_access_key"],
     ) as client:
 
         async def paginate(arn: str) -> list[str]:

@@ -126,6 +126,7 @@ class BaseClient:
         aws_secret_access_key: str | None = None,
         aws_session_token: str | None = None,
         event_hooks: Mapping[str, Sequence[EventHook]] | None = None,
+        tracer_provider: Any = None,
     ) -> None:
         """Configure a client; nothing is opened or sent until first use.
 
@@ -146,6 +147,8 @@ class BaseClient:
             event_hooks: Functions (sync or async) to call with an ``AttemptEvent`` after each
                 attempt (key ``"attempt"``) and a ``CallEvent`` after each call (``"call"``).
                 Any other key raises ``ValueError``. See ``cleanroomsml_async.hooks``.
+            tracer_provider: The OpenTelemetry ``TracerProvider`` for this client's spans (one
+                per call). Default: the global one, when ``opentelemetry-api`` is installed.
         """
         self._region_name = region_name
         self._endpoint_url = endpoint_url
@@ -157,7 +160,7 @@ class BaseClient:
             for value in (aws_access_key_id, aws_secret_access_key, aws_session_token)
         )
         self._retrier = Retrier(retry or RetryPolicy())
-        self._observability = Observability(event_hooks)
+        self._observability = Observability(event_hooks, tracer_provider)
         self._client: Any = None
         self._owns_client = True
         self._closed = False
@@ -275,7 +278,7 @@ class BaseClient:
                 raise translated from error
             return response
 
-        observation = self._observability.observe(operation.name)
+        observation = self._observability.observe(operation.name, client.meta.region_name)
         if observation is None:
             parsed = await self._retrier.call(operation.name, attempt)
             return self._read(operation, parsed)

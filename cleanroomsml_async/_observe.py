@@ -10,7 +10,7 @@ import time
 from types import TracebackType
 from typing import Any
 
-from cleanroomsml_async import hooks
+from cleanroomsml_async import hooks, telemetry
 from cleanroomsml_async.hooks import AttemptEvent, CallEvent, EventHooks
 from cleanroomsml_async.retry import CallState
 
@@ -27,18 +27,19 @@ def answer_of(state: CallState) -> tuple[int | None, str | None]:
 
 
 class Observability:
-    """A client's observers: its event hooks."""
+    """A client's observers: its event hooks and its tracer (None without OpenTelemetry)."""
 
-    __slots__ = ("hooks",)
+    __slots__ = ("hooks", "tracer")
 
-    def __init__(self, event_hooks: Any = None) -> None:
+    def __init__(self, event_hooks: Any = None, tracer_provider: Any = None) -> None:
         self.hooks = EventHooks(event_hooks)
+        self.tracer = telemetry.tracer_for(tracer_provider)
 
-    def observe(self, operation_name: str) -> CallObservation | None:
+    def observe(self, operation_name: str, region: str | None) -> CallObservation | None:
         """The observation of one call, or None when nothing observes calls."""
-        if not self.hooks:
+        if not self.hooks and self.tracer is None:
             return None
-        return CallObservation(self, operation_name)
+        return CallObservation(self, operation_name, region)
 
 
 class CallObservation:
@@ -48,16 +49,23 @@ class CallObservation:
     or raises. A cancelled call delivers no call event.
     """
 
-    __slots__ = ("_observability", "_operation_name", "_started", "_state")
+    __slots__ = ("_observability", "_operation_name", "_region", "_span", "_started", "_state")
 
-    def __init__(self, observability: Observability, operation_name: str) -> None:
+    def __init__(
+        self, observability: Observability, operation_name: str, region: str | None
+    ) -> None:
         self._observability = observability
         self._operation_name = operation_name
+        self._region = region
         self._started = 0.0
         self._state: CallState | None = None
+        self._span: telemetry.CallSpan | None = None
 
     async def __aenter__(self) -> CallObservation:
         self._started = time.monotonic()
+        tracer = self._observability.tracer
+        if tracer is not None:
+            self._span = telemetry.CallSpan(tracer, self._operation_name, self._region)
         return self
 
     async def attempt_ended(
@@ -65,6 +73,8 @@ class CallObservation:
     ) -> None:
         """Deliver the attempt that just ended to the ``"attempt"`` hooks."""
         self._state = state
+        if will_retry and self._span is not None and delay is not None:
+            self._span.retry(state.attempt, state.error, delay)
         functions = self._observability.hooks.attempt
         if not functions:
             return
@@ -88,14 +98,19 @@ class CallObservation:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        state = self._state
+        status, request_id = (None, None) if state is None else answer_of(state)
+        attempts = 0 if state is None else state.attempt
+        if self._span is not None:
+            self._span.end(
+                attempts=attempts, status_code=status, request_id=request_id, error=error
+            )
         functions = self._observability.hooks.call
         if not functions or (error is not None and not isinstance(error, Exception)):
             return  # nothing is promised for a cancelled call
-        state = self._state
-        request_id = None if state is None else answer_of(state)[1]
         event = CallEvent(
             operation_name=self._operation_name,
-            attempts=0 if state is None else state.attempt,
+            attempts=attempts,
             duration=time.monotonic() - self._started,
             request_id=request_id,
             error=error,
