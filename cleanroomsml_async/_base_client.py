@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import operator
+import weakref
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -227,36 +228,44 @@ class BaseClient:
         from aiobotocore.session import AioSession
 
         session = self._session or AioSession()
-        # Why: botocore logs the session token at DEBUG (the canonical request it signs, the
-        # headers it sends); the contract says no credential appears in any log record. The
-        # filter masks the exact values given here, and those resolved (below), in every
-        # botocore/aiobotocore/cleanroomsml_async logger; see _redact.
-        _redact.protect_logs()
         key_id, secret, token = (
             None if s is None else s.get_secret_value() for s in self._secrets
         )
-        _redact.watch_secrets(self, (secret, token))
-        creator = session.create_client(
-            SERVICE_NAME,
-            region_name=self._region_name,
-            endpoint_url=self._endpoint_url,
-            config=_botocore_config(self._config, session),
-            aws_access_key_id=key_id,
-            aws_secret_access_key=secret,
-            aws_session_token=token,
-        )
         try:
-            client = await self._exit_stack.enter_async_context(creator)
+            # Why: botocore logs the session token at DEBUG (the canonical request it signs,
+            # the headers it sends); the contract says no credential appears in any log
+            # record. The filter masks this client's secrets, given or resolved by the chain,
+            # in every botocore/aiobotocore/cleanroomsml_async logger until it closes; see
+            # _redact. Watched before anything is created, so nothing logs them unmasked.
+            credentials = await _redact.ClientCredentials.resolve(
+                session, self._config, self._secrets
+            )
+            creator = session.create_client(
+                SERVICE_NAME,
+                region_name=self._region_name,
+                endpoint_url=self._endpoint_url,
+                config=_botocore_config(self._config, session),
+                aws_access_key_id=key_id,
+                aws_secret_access_key=secret,
+                aws_session_token=token,
+            )
+            try:
+                client = await self._exit_stack.enter_async_context(creator)
+            except BaseException:
+                credentials.release()
+                raise
         except Exception as error:
             translated = translate(error, "CreateClient")
             if translated is error:
                 raise
             raise translated from error
+        # Forgotten when the client closes (after aiobotocore's client, which may still log),
+        # or when this wrapper is collected unclosed.
+        self._exit_stack.callback(weakref.finalize(self, credentials.release))
+        credentials.follow(client.meta.events, SERVICE_NAME)
         # Registered on this client's own copy of the event system: nothing else changes.
         client.meta.events.register(f"before-parse.{SERVICE_NAME}", _keep_raw_body)
         _sdk_headers.register(client.meta.events, SERVICE_NAME)
-        # Credentials resolved by the AWS chain (environment, profile, role, ...) too.
-        _redact.watch_credentials(getattr(client._request_signer, "_credentials", None))
         return client
 
     # -- the one path every operation takes ------------------------------------------------
