@@ -94,15 +94,18 @@ async def test_the_adaptive_rate_sends_fewer_throttled_requests_and_loses_nothin
 # -- the limiter's mechanics, one at a time -------------------------------------------------
 
 
-async def test_slow_start_holds_the_eleventh_request_until_a_success_widens_the_window() -> None:
+WINDOW = int(AdaptiveRateLimiter._INITIAL_WINDOW)
+
+
+async def test_slow_start_holds_the_request_past_the_window_until_one_comes_back() -> None:
     limiter = AdaptiveRateLimiter()
-    sent = [await limiter.acquire() for _ in range(10)]
-    eleventh = asyncio.create_task(limiter.acquire())
+    sent = [await limiter.acquire() for _ in range(WINDOW)]
+    held = asyncio.create_task(limiter.acquire())
     await asyncio.sleep(0.01)
-    assert not eleventh.done()
+    assert not held.done()
     limiter.release()
-    await limiter.record(sent[0], throttled=False)  # window 11, one slot free
-    await asyncio.wait_for(eleventh, 1)
+    await limiter.record(sent[0], throttled=False)  # one back, and the window widened
+    await asyncio.wait_for(held, 1)
     assert not limiter.enabled
 
 
@@ -110,7 +113,7 @@ async def test_the_first_throttle_starts_pacing_and_frees_the_requests_held_by_t
     None
 ):
     limiter = AdaptiveRateLimiter()
-    sent = [await limiter.acquire() for _ in range(10)]
+    sent = [await limiter.acquire() for _ in range(WINDOW)]
     held = asyncio.create_task(limiter.acquire())
     await asyncio.sleep(0.01)
     assert not held.done()
@@ -118,8 +121,43 @@ async def test_the_first_throttle_starts_pacing_and_frees_the_requests_held_by_t
     await limiter.record(sent[0], throttled=True)
     assert limiter.enabled
     assert limiter.rate is not None
-    # Now held by the token bucket instead (about a second away at this rate), not the window.
+    # Now held by the send rate instead (a fraction of a second at this rate), not the window.
     await asyncio.wait_for(held, 5)
+
+
+async def test_the_send_rate_is_handed_out_in_arrival_order() -> None:
+    limiter = AdaptiveRateLimiter()
+    sent = [await limiter.acquire() for _ in range(WINDOW)]
+    for when in sent:
+        limiter.release()
+        await limiter.record(when, throttled=True)  # pacing, at the floor's slow rate
+    assert limiter.enabled
+    served: list[int] = []
+
+    async def request(number: int) -> None:
+        await limiter.acquire()
+        served.append(number)
+        limiter.release()
+
+    first = [asyncio.create_task(request(n)) for n in range(5)]
+    await asyncio.sleep(0)
+    # Latecomers, some arriving while the first ones are still queued, wait their turn.
+    later = [asyncio.create_task(request(n)) for n in range(5, 8)]
+    await asyncio.wait_for(asyncio.gather(*first, *later), 30)
+    assert served == list(range(8))
+
+
+async def test_a_queued_request_that_is_cancelled_leaves_the_queue() -> None:
+    limiter = AdaptiveRateLimiter()
+    sent = [await limiter.acquire() for _ in range(WINDOW)]
+    waiting = [asyncio.create_task(limiter.acquire()) for _ in range(3)]
+    await asyncio.sleep(0.01)
+    waiting[1].cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting[1]
+    for _ in sent[:2]:
+        limiter.release()  # two slots: the first and the third waiter, the second is gone
+    await asyncio.wait_for(asyncio.gather(waiting[0], waiting[2]), 1)
 
 
 async def test_a_rate_is_cut_once_per_round_trip_not_once_per_throttle() -> None:
@@ -128,22 +166,27 @@ async def test_a_rate_is_cut_once_per_round_trip_not_once_per_throttle() -> None
     def last_cut() -> float:
         return float(limiter._cubic.get_params_snapshot().last_fail)
 
-    early = [await limiter.acquire() for _ in range(5)]
+    early = [await limiter.acquire() for _ in range(WINDOW)]
     for _ in early:
         limiter.release()
     await limiter.record(early[0], throttled=True)
     first_cut = last_cut()
-    for sent in early[1:]:  # sent before the cut: botocore would cut four more times
+    for sent in early[1:]:  # sent before the cut: botocore would cut three more times
         await limiter.record(sent, throttled=True)
     assert last_cut() == first_cut
-    # A request sent after the cut (at the lowered rate) and throttled: that is a new cut.
+    # Sent after the cut, but answered after a longer round trip than the time between the
+    # cut and its sending: it met a service still drained by the old rate. No cut.
+    await limiter.record(first_cut + 1e-6, throttled=True)
+    assert last_cut() == first_cut
+    # Sent well after the cut (at the lowered rate) and throttled at once: a new cut.
+    await asyncio.sleep(0.05)
     await limiter.record(time.monotonic(), throttled=True)
     assert last_cut() > first_cut
 
 
 async def test_a_waiter_woken_then_cancelled_hands_its_slot_on() -> None:
     limiter = AdaptiveRateLimiter()
-    sent = [await limiter.acquire() for _ in range(10)]
+    sent = [await limiter.acquire() for _ in range(WINDOW)]
     first = asyncio.create_task(limiter.acquire())
     second = asyncio.create_task(limiter.acquire())
     await asyncio.sleep(0.01)
@@ -152,4 +195,4 @@ async def test_a_waiter_woken_then_cancelled_hands_its_slot_on() -> None:
     with pytest.raises(asyncio.CancelledError):
         await first
     await asyncio.wait_for(second, 1)  # so the slot went to the second
-    assert len(sent) == 10
+    assert len(sent) == WINDOW
