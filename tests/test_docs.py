@@ -39,6 +39,7 @@ RUN_PAGES = [
     "docs/index.md",
     "docs/pagination.md",
     "docs/retries.md",
+    "docs/observability.md",
     "docs/errors.md",
     "docs/validation.md",
     "docs/testing.md",
