@@ -12,6 +12,7 @@ from cleanroomsml_async.errors import (
     CleanRoomsMLError,
     ConfigurationError,
     ConflictException,
+    InternalServiceException,
     PaginationError,
     ResourceNotFoundException,
     ResponseError,
@@ -21,6 +22,9 @@ from cleanroomsml_async.errors import (
     TransportError,
     TransportTimeoutError,
     ValidationException,
+    WaiterError,
+    WaiterFailedError,
+    WaiterTimeoutError,
 )
 from cleanroomsml_async.pagination import AsyncPager
 from cleanroomsml_async.retry import RetryPolicy
@@ -32,6 +36,7 @@ __all__ = [
     "CleanRoomsMLError",
     "ConfigurationError",
     "ConflictException",
+    "InternalServiceException",
     "PaginationError",
     "ResourceNotFoundException",
     "ResponseError",
@@ -42,5 +47,8 @@ __all__ = [
     "TransportError",
     "TransportTimeoutError",
     "ValidationException",
+    "WaiterError",
+    "WaiterFailedError",
+    "WaiterTimeoutError",
     "__version__",
 ]

@@ -23,6 +23,7 @@ from cleanroomsml_async.models import (
     AudienceGenerationJobSummary,
     AudienceModelStatus,
     AudienceSize,
+    AudienceSizeDict,
     AudienceSizeType,
     CollaborationTrainedModelExportJobSummary,
     GetAudienceModelRequest,
@@ -398,7 +399,7 @@ async def test_start_audience_export_job_service_errors_carry_request_ids(
         emulator.client(retry=NO_SLEEP, session=aio_session) as client,
     ):
         parent = emulator.add_audience_generation_job()["audienceGenerationJobArn"]
-        size = {"type": "ABSOLUTE", "value": 10}
+        size: AudienceSizeDict = {"type": "ABSOLUTE", "value": 10}
 
         with pytest.raises(ResourceNotFoundException) as missing:
             await client.start_audience_export_job(
