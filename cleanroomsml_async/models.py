@@ -9,8 +9,6 @@ Each ``...Dict`` is the mapping form of a structure that requests take, for type
 checkers: the client accepts the model or such a mapping.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -2021,6 +2019,9 @@ class AudienceExportJobSummary(ResponseModel):
     """The Amazon S3 bucket where the audience export is stored."""
 
 
+_ParameterMap = dict[_ParameterName, _ParameterValue]
+
+
 class ProtectedQuerySQLParameters(ResponseModel):
     """The parameters for the SQL type Protected Query."""
 
@@ -2049,6 +2050,11 @@ class _ProtectedQuerySQLParametersSent(RequestModel):
 
     parameters: _ParameterMap | None = None
     """The protected query SQL parameters."""
+
+
+_SparkProperties = Annotated[
+    dict[_SparkPropertyKey, _SparkPropertyValue], Field(min_length=0, max_length=50)
+]
 
 
 class WorkerComputeConfigurationProperties(ResponseModel):
@@ -2290,6 +2296,9 @@ class AudienceQualityMetrics(ResponseModel):
     """
 
 
+_AudienceSizeBins = Annotated[list[_AudienceSizeValue], Field(min_length=1, max_length=25)]
+
+
 class AudienceSizeConfig(ResponseModel):
     """
     Returns the relevance scores at these audience sizes when used in the GetAudienceGenerationJob
@@ -2483,6 +2492,16 @@ class _TrainedModelExportReceiverMemberSent(RequestModel):
     """The account ID of the member who will receive trained model exports."""
 
 
+_TrainedModelExportReceiverMembers = Annotated[
+    list[
+        Annotated[
+            TrainedModelExportReceiverMember, checked_as(_TrainedModelExportReceiverMemberSent)
+        ]
+    ],
+    Field(min_length=1, max_length=1),
+]
+
+
 class TrainedModelExportOutputConfiguration(ResponseModel):
     """Information about the output of the trained model export job."""
 
@@ -2549,6 +2568,12 @@ class _InferenceReceiverMemberSent(RequestModel):
 
     account_id: _AccountId
     """The account ID of the member that can receive inference results."""
+
+
+_InferenceReceiverMembers = Annotated[
+    list[Annotated[InferenceReceiverMember, checked_as(_InferenceReceiverMemberSent)]],
+    Field(min_length=1, max_length=1),
+]
 
 
 class InferenceOutputConfiguration(ResponseModel):
@@ -2738,6 +2763,11 @@ class ColumnClassificationDetails(ResponseModel):
     """
 
 
+_ColumnTypeList = Annotated[
+    list[Annotated[ColumnType, TEXT_ONLY]], Field(min_length=1, max_length=1)
+]
+
+
 class ColumnSchema(ResponseModel):
     """Metadata for a column."""
 
@@ -2883,6 +2913,18 @@ class _MetricDefinitionSent(RequestModel):
     """The regular expression statement that defines how the model metric is reported."""
 
 
+_ContainerEntrypoint = Annotated[
+    list[_ContainerEntrypointString], Field(min_length=1, max_length=100)
+]
+
+_ContainerArguments = Annotated[list[_ContainerArgument], Field(min_length=1, max_length=100)]
+
+_MetricDefinitionList = Annotated[
+    list[Annotated[MetricDefinition, checked_as(_MetricDefinitionSent)]],
+    Field(min_length=0, max_length=40),
+]
+
+
 class ContainerConfig(ResponseModel):
     """
     Provides configuration information for the dockerized container where the model algorithm is
@@ -2950,6 +2992,9 @@ class _ContainerConfigSent(RequestModel):
     expressions used to parse algorithm logs. Amazon Web Services Clean Rooms ML publishes each
     metric to all members' Amazon CloudWatch using IAM role configured in PutMLConfiguration.
     """
+
+
+_TagMap = Annotated[dict[_TagKey, _TagValue], Field(min_length=0, max_length=200)]
 
 
 class CreateAudienceModelRequest(RequestModel):
@@ -3044,6 +3089,11 @@ class CreateAudienceModelResponse(ResponseModel):
 
     audience_model_arn: str
     """The Amazon Resource Name (ARN) of the audience model."""
+
+
+_MetricsList = Annotated[
+    list[Annotated[SharedAudienceMetrics, TEXT_ONLY]], Field(min_length=1, max_length=1)
+]
 
 
 class CreateConfiguredAudienceModelRequest(RequestModel):
@@ -3180,6 +3230,11 @@ class CreateConfiguredAudienceModelResponse(ResponseModel):
     """The Amazon Resource Name (ARN) of the configured audience model."""
 
 
+_CustomDataIdentifierList = Annotated[
+    list[_CustomDataIdentifier], Field(min_length=1, max_length=10)
+]
+
+
 class CustomEntityConfig(ResponseModel):
     """
     The configuration for defining custom patterns to be redacted from logs and error messages.
@@ -3202,6 +3257,9 @@ class _CustomEntityConfigSent(RequestModel):
     Defines data identifiers for the custom entity configuration. Provide this only if CUSTOM
     redaction is configured.
     """
+
+
+_EntityTypeList = Annotated[list[Annotated[EntityType, TEXT_ONLY]], Field(min_length=1)]
 
 
 class LogRedactionConfiguration(ResponseModel):
@@ -3234,6 +3292,9 @@ class _LogRedactionConfigurationSent(RequestModel):
         Annotated[CustomEntityConfig, checked_as(_CustomEntityConfigSent)] | None
     ) = None
     """Specifies the configuration for custom entities in the context of log redaction."""
+
+
+_AccountIdList = Annotated[list[_String], Field(min_length=1, max_length=5)]
 
 
 class LogsConfigurationPolicy(ResponseModel):
@@ -3332,6 +3393,12 @@ class _TrainedModelArtifactMaxSizeSent(RequestModel):
     """
 
 
+_LogsConfigurationPolicyList = Annotated[
+    list[Annotated[LogsConfigurationPolicy, checked_as(_LogsConfigurationPolicySent)]],
+    Field(min_length=1, max_length=5),
+]
+
+
 class TrainedModelsConfigurationPolicy(ResponseModel):
     """The configuration policy for the trained models."""
 
@@ -3389,6 +3456,11 @@ class _TrainedModelExportsMaxSizeSent(RequestModel):
 
     value: _TrainedModelExportsMaxSizeValue
     """The maximum size of the dataset to export."""
+
+
+_TrainedModelExportFileTypeList = Annotated[
+    list[Annotated[TrainedModelExportFileType, TEXT_ONLY]], Field(min_length=1, max_length=2)
+]
 
 
 class TrainedModelExportsConfigurationPolicy(ResponseModel):
@@ -3829,6 +3901,11 @@ class _InputChannelSent(RequestModel):
     """
 
 
+_CreateMLInputChannelRequestConfiguredModelAlgorithmAssociationsList = Annotated[
+    list[_ConfiguredModelAlgorithmAssociationArn], Field(min_length=1, max_length=1)
+]
+
+
 class CreateMLInputChannelRequest(RequestModel):
     """The service's ``CreateMLInputChannelRequest``."""
 
@@ -4094,6 +4171,25 @@ class _ModelTrainingDataChannelSent(RequestModel):
     """
 
 
+_HyperParameters = Annotated[
+    dict[_HyperParametersKeyString, _HyperParametersValueString],
+    Field(min_length=0, max_length=100),
+]
+
+_Environment = Annotated[
+    dict[_EnvironmentKeyString, _EnvironmentValueString], Field(min_length=0, max_length=100)
+]
+
+_IncrementalTrainingDataChannels = Annotated[
+    list[IncrementalTrainingDataChannel], Field(min_length=1, max_length=1)
+]
+
+_ModelTrainingDataChannels = Annotated[
+    list[Annotated[ModelTrainingDataChannel, checked_as(_ModelTrainingDataChannelSent)]],
+    Field(min_length=1, max_length=20),
+]
+
+
 class CreateTrainedModelRequest(RequestModel):
     """The service's ``CreateTrainedModelRequest``."""
 
@@ -4328,6 +4424,12 @@ class _DataSourceSent(RequestModel):
     """
 
 
+_DatasetInputConfigSchemaList = Annotated[
+    list[Annotated[ColumnSchema, checked_as(_ColumnSchemaSent)]],
+    Field(min_length=1, max_length=100),
+]
+
+
 class DatasetInputConfig(ResponseModel):
     """Defines the Glue data source and schema mapping information."""
 
@@ -4369,6 +4471,11 @@ class _DatasetSent(RequestModel):
 
     input_config: Annotated[DatasetInputConfig, checked_as(_DatasetInputConfigSent)]
     """A DatasetInputConfig object that defines the data source and schema mapping."""
+
+
+_CreateTrainingDatasetRequestTrainingDataList = Annotated[
+    list[Annotated[Dataset, checked_as(_DatasetSent)]], Field(min_length=1, max_length=1)
+]
 
 
 class CreateTrainingDatasetRequest(RequestModel):
@@ -5685,6 +5792,12 @@ class _InferenceContainerExecutionParametersSent(RequestModel):
         default=None, alias="maxPayloadInMB"
     )
     """The maximum size of the inference container payload, specified in MB."""
+
+
+_InferenceEnvironmentMap = Annotated[
+    dict[_InferenceEnvironmentMapKeyString, _InferenceEnvironmentMapValueString],
+    Field(min_length=0, max_length=16),
+]
 
 
 class GetTrainedModelInferenceJobResponse(ResponseModel):
@@ -7336,6 +7449,9 @@ class TagResourceResponse(ResponseModel):
     """The service's ``TagResourceResponse``."""
 
 
+_TagKeys = Annotated[list[_TagKey], Field(min_length=0, max_length=200)]
+
+
 class UntagResourceRequest(RequestModel):
     """The service's ``UntagResourceRequest``."""
 
@@ -7433,109 +7549,51 @@ class UpdateConfiguredAudienceModelResponse(ResponseModel):
     """The Amazon Resource Name (ARN) of the configured audience model that was updated."""
 
 
-_AccountIdList = Annotated[list[_String], Field(min_length=1, max_length=5)]
+class S3ConfigMapDict(TypedDict, total=False):
+    """The mapping form of ``S3ConfigMap``, for type checkers."""
 
-_AudienceSizeBins = Annotated[list[_AudienceSizeValue], Field(min_length=1, max_length=25)]
-
-_ColumnTypeList = Annotated[
-    list[Annotated[ColumnType, TEXT_ONLY]], Field(min_length=1, max_length=1)
-]
-
-_ContainerArguments = Annotated[list[_ContainerArgument], Field(min_length=1, max_length=100)]
-
-_ContainerEntrypoint = Annotated[
-    list[_ContainerEntrypointString], Field(min_length=1, max_length=100)
-]
-
-_CreateMLInputChannelRequestConfiguredModelAlgorithmAssociationsList = Annotated[
-    list[_ConfiguredModelAlgorithmAssociationArn], Field(min_length=1, max_length=1)
-]
-
-_CreateTrainingDatasetRequestTrainingDataList = Annotated[
-    list[Annotated[Dataset, checked_as(_DatasetSent)]], Field(min_length=1, max_length=1)
-]
-
-_CustomDataIdentifierList = Annotated[
-    list[_CustomDataIdentifier], Field(min_length=1, max_length=10)
-]
-
-_DatasetInputConfigSchemaList = Annotated[
-    list[Annotated[ColumnSchema, checked_as(_ColumnSchemaSent)]],
-    Field(min_length=1, max_length=100),
-]
-
-_EntityTypeList = Annotated[list[Annotated[EntityType, TEXT_ONLY]], Field(min_length=1)]
-
-_Environment = Annotated[
-    dict[_EnvironmentKeyString, _EnvironmentValueString], Field(min_length=0, max_length=100)
-]
-
-_HyperParameters = Annotated[
-    dict[_HyperParametersKeyString, _HyperParametersValueString],
-    Field(min_length=0, max_length=100),
-]
-
-_IncrementalTrainingDataChannels = Annotated[
-    list[IncrementalTrainingDataChannel], Field(min_length=1, max_length=1)
-]
-
-_InferenceEnvironmentMap = Annotated[
-    dict[_InferenceEnvironmentMapKeyString, _InferenceEnvironmentMapValueString],
-    Field(min_length=0, max_length=16),
-]
-
-_InferenceReceiverMembers = Annotated[
-    list[Annotated[InferenceReceiverMember, checked_as(_InferenceReceiverMemberSent)]],
-    Field(min_length=1, max_length=1),
-]
-
-_LogsConfigurationPolicyList = Annotated[
-    list[Annotated[LogsConfigurationPolicy, checked_as(_LogsConfigurationPolicySent)]],
-    Field(min_length=1, max_length=5),
-]
-
-_MetricDefinitionList = Annotated[
-    list[Annotated[MetricDefinition, checked_as(_MetricDefinitionSent)]],
-    Field(min_length=0, max_length=40),
-]
-
-_MetricsList = Annotated[
-    list[Annotated[SharedAudienceMetrics, TEXT_ONLY]], Field(min_length=1, max_length=1)
-]
-
-_ModelTrainingDataChannels = Annotated[
-    list[Annotated[ModelTrainingDataChannel, checked_as(_ModelTrainingDataChannelSent)]],
-    Field(min_length=1, max_length=20),
-]
-
-_ParameterMap = dict[_ParameterName, _ParameterValue]
-
-_SparkProperties = Annotated[
-    dict[_SparkPropertyKey, _SparkPropertyValue], Field(min_length=0, max_length=50)
-]
-
-_TagKeys = Annotated[list[_TagKey], Field(min_length=0, max_length=200)]
-
-_TagMap = Annotated[dict[_TagKey, _TagValue], Field(min_length=0, max_length=200)]
-
-_TrainedModelExportFileTypeList = Annotated[
-    list[Annotated[TrainedModelExportFileType, TEXT_ONLY]], Field(min_length=1, max_length=2)
-]
-
-_TrainedModelExportReceiverMembers = Annotated[
-    list[
-        Annotated[
-            TrainedModelExportReceiverMember, checked_as(_TrainedModelExportReceiverMemberSent)
-        ]
-    ],
-    Field(min_length=1, max_length=1),
-]
+    s3_uri: Required[str]
 
 
 class AudienceDestinationDict(TypedDict, total=False):
     """The mapping form of ``AudienceDestination``, for type checkers."""
 
     s3_destination: Required[S3ConfigMap | S3ConfigMapDict]
+
+
+class AudienceSizeDict(TypedDict, total=False):
+    """The mapping form of ``AudienceSize``, for type checkers."""
+
+    type: Required[AudienceSizeType | Literal["ABSOLUTE", "PERCENTAGE"]]
+    value: Required[int]
+
+
+class ProtectedQuerySQLParametersDict(TypedDict, total=False):
+    """The mapping form of ``ProtectedQuerySQLParameters``, for type checkers."""
+
+    query_string: str
+    analysis_template_arn: str
+    parameters: Mapping[str, str]
+
+
+class WorkerComputeConfigurationPropertiesDict(TypedDict, total=False):
+    """The mapping form of ``WorkerComputeConfigurationProperties``, for type checkers."""
+
+    spark: Mapping[str, str]
+
+
+class WorkerComputeConfigurationDict(TypedDict, total=False):
+    """The mapping form of ``WorkerComputeConfiguration``, for type checkers."""
+
+    type: WorkerComputeType | Literal["CR.1X", "CR.4X", "CR.8X"]
+    number: int
+    properties: WorkerComputeConfigurationProperties | WorkerComputeConfigurationPropertiesDict
+
+
+class ComputeConfigurationDict(TypedDict, total=False):
+    """The mapping form of ``ComputeConfiguration``, for type checkers."""
+
+    worker: WorkerComputeConfiguration | WorkerComputeConfigurationDict
 
 
 class AudienceGenerationJobDataSourceDict(TypedDict, total=False):
@@ -7545,13 +7603,6 @@ class AudienceGenerationJobDataSourceDict(TypedDict, total=False):
     role_arn: Required[str]
     sql_parameters: ProtectedQuerySQLParameters | ProtectedQuerySQLParametersDict
     sql_compute_configuration: ComputeConfiguration | ComputeConfigurationDict
-
-
-class AudienceSizeDict(TypedDict, total=False):
-    """The mapping form of ``AudienceSize``, for type checkers."""
-
-    type: Required[AudienceSizeType | Literal["ABSOLUTE", "PERCENTAGE"]]
-    value: Required[int]
 
 
 class AudienceSizeConfigDict(TypedDict, total=False):
@@ -7576,6 +7627,40 @@ class CancelTrainedModelRequestDict(TypedDict, total=False):
     version_identifier: str
 
 
+class PayerConfigurationDict(TypedDict, total=False):
+    """The mapping form of ``PayerConfiguration``, for type checkers."""
+
+    compute_payer_account_id: str
+    synthetic_data_payer_account_id: str
+
+
+class TrainedModelExportReceiverMemberDict(TypedDict, total=False):
+    """The mapping form of ``TrainedModelExportReceiverMember``, for type checkers."""
+
+    account_id: Required[str]
+
+
+class TrainedModelExportOutputConfigurationDict(TypedDict, total=False):
+    """The mapping form of ``TrainedModelExportOutputConfiguration``, for type checkers."""
+
+    members: Required[
+        Sequence[TrainedModelExportReceiverMember | TrainedModelExportReceiverMemberDict]
+    ]
+
+
+class InferenceReceiverMemberDict(TypedDict, total=False):
+    """The mapping form of ``InferenceReceiverMember``, for type checkers."""
+
+    account_id: Required[str]
+
+
+class InferenceOutputConfigurationDict(TypedDict, total=False):
+    """The mapping form of ``InferenceOutputConfiguration``, for type checkers."""
+
+    accept: str
+    members: Required[Sequence[InferenceReceiverMember | InferenceReceiverMemberDict]]
+
+
 class ColumnSchemaDict(TypedDict, total=False):
     """The mapping form of ``ColumnSchema``, for type checkers."""
 
@@ -7590,17 +7675,18 @@ class ColumnSchemaDict(TypedDict, total=False):
     ]
 
 
-class ComputeConfigurationDict(TypedDict, total=False):
-    """The mapping form of ``ComputeConfiguration``, for type checkers."""
-
-    worker: WorkerComputeConfiguration | WorkerComputeConfigurationDict
-
-
 class ConfiguredAudienceModelOutputConfigDict(TypedDict, total=False):
     """The mapping form of ``ConfiguredAudienceModelOutputConfig``, for type checkers."""
 
     destination: Required[AudienceDestination | AudienceDestinationDict]
     role_arn: Required[str]
+
+
+class MetricDefinitionDict(TypedDict, total=False):
+    """The mapping form of ``MetricDefinition``, for type checkers."""
+
+    name: Required[str]
+    regex: Required[str]
 
 
 class ContainerConfigDict(TypedDict, total=False):
@@ -7642,6 +7728,100 @@ class CreateConfiguredAudienceModelRequestDict(TypedDict, total=False):
     )
 
 
+class CustomEntityConfigDict(TypedDict, total=False):
+    """The mapping form of ``CustomEntityConfig``, for type checkers."""
+
+    custom_data_identifiers: Required[Sequence[str]]
+
+
+class LogRedactionConfigurationDict(TypedDict, total=False):
+    """The mapping form of ``LogRedactionConfiguration``, for type checkers."""
+
+    entities_to_redact: Required[
+        Sequence[
+            EntityType | Literal["ALL_PERSONALLY_IDENTIFIABLE_INFORMATION", "NUMBERS", "CUSTOM"]
+        ]
+    ]
+    custom_entity_config: CustomEntityConfig | CustomEntityConfigDict
+
+
+class LogsConfigurationPolicyDict(TypedDict, total=False):
+    """The mapping form of ``LogsConfigurationPolicy``, for type checkers."""
+
+    allowed_account_ids: Required[Sequence[str]]
+    filter_pattern: str
+    log_type: LogType | Literal["ALL", "ERROR_SUMMARY"]
+    log_redaction_configuration: LogRedactionConfiguration | LogRedactionConfigurationDict
+
+
+class MetricsConfigurationPolicyDict(TypedDict, total=False):
+    """The mapping form of ``MetricsConfigurationPolicy``, for type checkers."""
+
+    noise_level: Required[NoiseLevelType | Literal["HIGH", "MEDIUM", "LOW", "NONE"]]
+
+
+class TrainedModelArtifactMaxSizeDict(TypedDict, total=False):
+    """The mapping form of ``TrainedModelArtifactMaxSize``, for type checkers."""
+
+    unit: Required[TrainedModelArtifactMaxSizeUnitType | Literal["GB"]]
+    value: Required[float]
+
+
+class TrainedModelsConfigurationPolicyDict(TypedDict, total=False):
+    """The mapping form of ``TrainedModelsConfigurationPolicy``, for type checkers."""
+
+    container_logs: Sequence[LogsConfigurationPolicy | LogsConfigurationPolicyDict]
+    container_metrics: MetricsConfigurationPolicy | MetricsConfigurationPolicyDict
+    max_artifact_size: TrainedModelArtifactMaxSize | TrainedModelArtifactMaxSizeDict
+
+
+class TrainedModelExportsMaxSizeDict(TypedDict, total=False):
+    """The mapping form of ``TrainedModelExportsMaxSize``, for type checkers."""
+
+    unit: Required[TrainedModelExportsMaxSizeUnitType | Literal["GB"]]
+    value: Required[float]
+
+
+class TrainedModelExportsConfigurationPolicyDict(TypedDict, total=False):
+    """The mapping form of ``TrainedModelExportsConfigurationPolicy``, for type checkers."""
+
+    max_size: Required[TrainedModelExportsMaxSize | TrainedModelExportsMaxSizeDict]
+    files_to_export: Required[Sequence[TrainedModelExportFileType | Literal["MODEL", "OUTPUT"]]]
+
+
+class TrainedModelInferenceMaxOutputSizeDict(TypedDict, total=False):
+    """The mapping form of ``TrainedModelInferenceMaxOutputSize``, for type checkers."""
+
+    unit: Required[TrainedModelInferenceMaxOutputSizeUnitType | Literal["GB"]]
+    value: Required[float]
+
+
+class TrainedModelInferenceJobsConfigurationPolicyDict(TypedDict, total=False):
+    """The mapping form of ``TrainedModelInferenceJobsConfigurationPolicy``, for type checkers."""
+
+    container_logs: Sequence[LogsConfigurationPolicy | LogsConfigurationPolicyDict]
+    max_output_size: TrainedModelInferenceMaxOutputSize | TrainedModelInferenceMaxOutputSizeDict
+
+
+class PrivacyConfigurationPoliciesDict(TypedDict, total=False):
+    """The mapping form of ``PrivacyConfigurationPolicies``, for type checkers."""
+
+    trained_models: TrainedModelsConfigurationPolicy | TrainedModelsConfigurationPolicyDict
+    trained_model_exports: (
+        TrainedModelExportsConfigurationPolicy | TrainedModelExportsConfigurationPolicyDict
+    )
+    trained_model_inference_jobs: (
+        TrainedModelInferenceJobsConfigurationPolicy
+        | TrainedModelInferenceJobsConfigurationPolicyDict
+    )
+
+
+class PrivacyConfigurationDict(TypedDict, total=False):
+    """The mapping form of ``PrivacyConfiguration``, for type checkers."""
+
+    policies: Required[PrivacyConfigurationPolicies | PrivacyConfigurationPoliciesDict]
+
+
 class CreateConfiguredModelAlgorithmAssociationRequestDict(TypedDict, total=False):
     """The mapping form of ``CreateConfiguredModelAlgorithmAssociationRequest``, for type checkers."""
 
@@ -7651,6 +7831,12 @@ class CreateConfiguredModelAlgorithmAssociationRequestDict(TypedDict, total=Fals
     description: str
     privacy_configuration: PrivacyConfiguration | PrivacyConfigurationDict
     tags: Mapping[str, str]
+
+
+class InferenceContainerConfigDict(TypedDict, total=False):
+    """The mapping form of ``InferenceContainerConfig``, for type checkers."""
+
+    image_uri: Required[str]
 
 
 class CreateConfiguredModelAlgorithmRequestDict(TypedDict, total=False):
@@ -7665,6 +7851,29 @@ class CreateConfiguredModelAlgorithmRequestDict(TypedDict, total=False):
     kms_key_arn: str
 
 
+class ProtectedQueryInputParametersDict(TypedDict, total=False):
+    """The mapping form of ``ProtectedQueryInputParameters``, for type checkers."""
+
+    sql_parameters: Required[ProtectedQuerySQLParameters | ProtectedQuerySQLParametersDict]
+    compute_configuration: ComputeConfiguration | ComputeConfigurationDict
+    result_format: ResultFormat | Literal["CSV", "PARQUET"]
+
+
+class InputChannelDataSourceDict(TypedDict, total=False):
+    """The mapping form of ``InputChannelDataSource``, for type checkers."""
+
+    protected_query_input_parameters: (
+        ProtectedQueryInputParameters | ProtectedQueryInputParametersDict
+    )
+
+
+class InputChannelDict(TypedDict, total=False):
+    """The mapping form of ``InputChannel``, for type checkers."""
+
+    data_source: Required[InputChannelDataSource | InputChannelDataSourceDict]
+    role_arn: Required[str]
+
+
 class CreateMLInputChannelRequestDict(TypedDict, total=False):
     """The mapping form of ``CreateMLInputChannelRequest``, for type checkers."""
 
@@ -7677,6 +7886,175 @@ class CreateMLInputChannelRequestDict(TypedDict, total=False):
     kms_key_arn: str
     tags: Mapping[str, str]
     payer_configuration: PayerConfiguration | PayerConfigurationDict
+
+
+class ResourceConfigDict(TypedDict, total=False):
+    """The mapping form of ``ResourceConfig``, for type checkers."""
+
+    instance_count: int
+    instance_type: Required[
+        InstanceType
+        | Literal[
+            "ml.m4.xlarge",
+            "ml.m4.2xlarge",
+            "ml.m4.4xlarge",
+            "ml.m4.10xlarge",
+            "ml.m4.16xlarge",
+            "ml.g4dn.xlarge",
+            "ml.g4dn.2xlarge",
+            "ml.g4dn.4xlarge",
+            "ml.g4dn.8xlarge",
+            "ml.g4dn.12xlarge",
+            "ml.g4dn.16xlarge",
+            "ml.m5.large",
+            "ml.m5.xlarge",
+            "ml.m5.2xlarge",
+            "ml.m5.4xlarge",
+            "ml.m5.12xlarge",
+            "ml.m5.24xlarge",
+            "ml.c4.xlarge",
+            "ml.c4.2xlarge",
+            "ml.c4.4xlarge",
+            "ml.c4.8xlarge",
+            "ml.p2.xlarge",
+            "ml.p2.8xlarge",
+            "ml.p2.16xlarge",
+            "ml.p4d.24xlarge",
+            "ml.p4de.24xlarge",
+            "ml.p5.48xlarge",
+            "ml.c5.xlarge",
+            "ml.c5.2xlarge",
+            "ml.c5.4xlarge",
+            "ml.c5.9xlarge",
+            "ml.c5.18xlarge",
+            "ml.c5n.xlarge",
+            "ml.c5n.2xlarge",
+            "ml.c5n.4xlarge",
+            "ml.c5n.9xlarge",
+            "ml.c5n.18xlarge",
+            "ml.g5.xlarge",
+            "ml.g5.2xlarge",
+            "ml.g5.4xlarge",
+            "ml.g5.8xlarge",
+            "ml.g5.16xlarge",
+            "ml.g5.12xlarge",
+            "ml.g5.24xlarge",
+            "ml.g5.48xlarge",
+            "ml.trn1.2xlarge",
+            "ml.trn1.32xlarge",
+            "ml.trn1n.32xlarge",
+            "ml.m6i.large",
+            "ml.m6i.xlarge",
+            "ml.m6i.2xlarge",
+            "ml.m6i.4xlarge",
+            "ml.m6i.8xlarge",
+            "ml.m6i.12xlarge",
+            "ml.m6i.16xlarge",
+            "ml.m6i.24xlarge",
+            "ml.m6i.32xlarge",
+            "ml.c6i.xlarge",
+            "ml.c6i.2xlarge",
+            "ml.c6i.8xlarge",
+            "ml.c6i.4xlarge",
+            "ml.c6i.12xlarge",
+            "ml.c6i.16xlarge",
+            "ml.c6i.24xlarge",
+            "ml.c6i.32xlarge",
+            "ml.r5d.large",
+            "ml.r5d.xlarge",
+            "ml.r5d.2xlarge",
+            "ml.r5d.4xlarge",
+            "ml.r5d.8xlarge",
+            "ml.r5d.12xlarge",
+            "ml.r5d.16xlarge",
+            "ml.r5d.24xlarge",
+            "ml.t3.medium",
+            "ml.t3.large",
+            "ml.t3.xlarge",
+            "ml.t3.2xlarge",
+            "ml.r5.large",
+            "ml.r5.xlarge",
+            "ml.r5.2xlarge",
+            "ml.r5.4xlarge",
+            "ml.r5.8xlarge",
+            "ml.r5.12xlarge",
+            "ml.r5.16xlarge",
+            "ml.r5.24xlarge",
+            "ml.c7i.large",
+            "ml.c7i.xlarge",
+            "ml.c7i.2xlarge",
+            "ml.c7i.4xlarge",
+            "ml.c7i.8xlarge",
+            "ml.c7i.12xlarge",
+            "ml.c7i.16xlarge",
+            "ml.c7i.24xlarge",
+            "ml.c7i.48xlarge",
+            "ml.m7i.large",
+            "ml.m7i.xlarge",
+            "ml.m7i.2xlarge",
+            "ml.m7i.4xlarge",
+            "ml.m7i.8xlarge",
+            "ml.m7i.12xlarge",
+            "ml.m7i.16xlarge",
+            "ml.m7i.24xlarge",
+            "ml.m7i.48xlarge",
+            "ml.r7i.large",
+            "ml.r7i.xlarge",
+            "ml.r7i.2xlarge",
+            "ml.r7i.4xlarge",
+            "ml.r7i.8xlarge",
+            "ml.r7i.12xlarge",
+            "ml.r7i.16xlarge",
+            "ml.r7i.24xlarge",
+            "ml.r7i.48xlarge",
+            "ml.g6.xlarge",
+            "ml.g6.2xlarge",
+            "ml.g6.4xlarge",
+            "ml.g6.8xlarge",
+            "ml.g6.12xlarge",
+            "ml.g6.16xlarge",
+            "ml.g6.24xlarge",
+            "ml.g6.48xlarge",
+            "ml.g6e.xlarge",
+            "ml.g6e.2xlarge",
+            "ml.g6e.4xlarge",
+            "ml.g6e.8xlarge",
+            "ml.g6e.12xlarge",
+            "ml.g6e.16xlarge",
+            "ml.g6e.24xlarge",
+            "ml.g6e.48xlarge",
+            "ml.p5en.48xlarge",
+            "ml.p3.2xlarge",
+            "ml.p3.8xlarge",
+            "ml.p3.16xlarge",
+            "ml.p3dn.24xlarge",
+        ]
+    ]
+    volume_size_in_gb: Required[int]
+
+
+class StoppingConditionDict(TypedDict, total=False):
+    """The mapping form of ``StoppingCondition``, for type checkers."""
+
+    max_runtime_in_seconds: int
+
+
+class IncrementalTrainingDataChannelDict(TypedDict, total=False):
+    """The mapping form of ``IncrementalTrainingDataChannel``, for type checkers."""
+
+    trained_model_arn: Required[str]
+    version_identifier: str
+    channel_name: Required[str]
+
+
+class ModelTrainingDataChannelDict(TypedDict, total=False):
+    """The mapping form of ``ModelTrainingDataChannel``, for type checkers."""
+
+    ml_input_channel_arn: Required[str]
+    channel_name: Required[str]
+    s3_data_distribution_type: (
+        S3DataDistributionType | Literal["FullyReplicated", "ShardedByS3Key"]
+    )
 
 
 class CreateTrainedModelRequestDict(TypedDict, total=False):
@@ -7700,26 +8078,25 @@ class CreateTrainedModelRequestDict(TypedDict, total=False):
     ml_model_training_payer_account_id: str
 
 
-class CreateTrainingDatasetRequestDict(TypedDict, total=False):
-    """The mapping form of ``CreateTrainingDatasetRequest``, for type checkers."""
+class GlueDataSourceDict(TypedDict, total=False):
+    """The mapping form of ``GlueDataSource``, for type checkers."""
 
-    name: Required[str]
-    role_arn: Required[str]
-    training_data: Required[Sequence[Dataset | DatasetDict]]
-    tags: Mapping[str, str]
-    description: str
-
-
-class CustomEntityConfigDict(TypedDict, total=False):
-    """The mapping form of ``CustomEntityConfig``, for type checkers."""
-
-    custom_data_identifiers: Required[Sequence[str]]
+    table_name: Required[str]
+    database_name: Required[str]
+    catalog_id: str
 
 
 class DataSourceDict(TypedDict, total=False):
     """The mapping form of ``DataSource``, for type checkers."""
 
     glue_data_source: Required[GlueDataSource | GlueDataSourceDict]
+
+
+class DatasetInputConfigDict(TypedDict, total=False):
+    """The mapping form of ``DatasetInputConfig``, for type checkers."""
+
+    schema_: Required[Sequence[ColumnSchema | ColumnSchemaDict]]
+    data_source: Required[DataSource | DataSourceDict]
 
 
 class DatasetDict(TypedDict, total=False):
@@ -7729,11 +8106,14 @@ class DatasetDict(TypedDict, total=False):
     input_config: Required[DatasetInputConfig | DatasetInputConfigDict]
 
 
-class DatasetInputConfigDict(TypedDict, total=False):
-    """The mapping form of ``DatasetInputConfig``, for type checkers."""
+class CreateTrainingDatasetRequestDict(TypedDict, total=False):
+    """The mapping form of ``CreateTrainingDatasetRequest``, for type checkers."""
 
-    schema_: Required[Sequence[ColumnSchema | ColumnSchemaDict]]
-    data_source: Required[DataSource | DataSourceDict]
+    name: Required[str]
+    role_arn: Required[str]
+    training_data: Required[Sequence[Dataset | DatasetDict]]
+    tags: Mapping[str, str]
+    description: str
 
 
 class DeleteAudienceGenerationJobRequestDict(TypedDict, total=False):
@@ -7871,6 +8251,13 @@ class GetMLConfigurationRequestDict(TypedDict, total=False):
     membership_identifier: Required[str]
 
 
+class MLOutputConfigurationDict(TypedDict, total=False):
+    """The mapping form of ``MLOutputConfiguration``, for type checkers."""
+
+    destination: Destination | DestinationDict
+    role_arn: Required[str]
+
+
 class GetMLInputChannelRequestDict(TypedDict, total=False):
     """The mapping form of ``GetMLInputChannelRequest``, for type checkers."""
 
@@ -7883,61 +8270,6 @@ class GetTrainedModelInferenceJobRequestDict(TypedDict, total=False):
 
     membership_identifier: Required[str]
     trained_model_inference_job_arn: Required[str]
-
-
-class GetTrainedModelRequestDict(TypedDict, total=False):
-    """The mapping form of ``GetTrainedModelRequest``, for type checkers."""
-
-    trained_model_arn: Required[str]
-    membership_identifier: Required[str]
-    version_identifier: str
-
-
-class GetTrainingDatasetRequestDict(TypedDict, total=False):
-    """The mapping form of ``GetTrainingDatasetRequest``, for type checkers."""
-
-    training_dataset_arn: Required[str]
-
-
-class GlueDataSourceDict(TypedDict, total=False):
-    """The mapping form of ``GlueDataSource``, for type checkers."""
-
-    table_name: Required[str]
-    database_name: Required[str]
-    catalog_id: str
-
-
-class IncrementalTrainingDataChannelDict(TypedDict, total=False):
-    """The mapping form of ``IncrementalTrainingDataChannel``, for type checkers."""
-
-    trained_model_arn: Required[str]
-    version_identifier: str
-    channel_name: Required[str]
-
-
-class InferenceContainerConfigDict(TypedDict, total=False):
-    """The mapping form of ``InferenceContainerConfig``, for type checkers."""
-
-    image_uri: Required[str]
-
-
-class InferenceContainerExecutionParametersDict(TypedDict, total=False):
-    """The mapping form of ``InferenceContainerExecutionParameters``, for type checkers."""
-
-    max_payload_in_mb: int
-
-
-class InferenceOutputConfigurationDict(TypedDict, total=False):
-    """The mapping form of ``InferenceOutputConfiguration``, for type checkers."""
-
-    accept: str
-    members: Required[Sequence[InferenceReceiverMember | InferenceReceiverMemberDict]]
-
-
-class InferenceReceiverMemberDict(TypedDict, total=False):
-    """The mapping form of ``InferenceReceiverMember``, for type checkers."""
-
-    account_id: Required[str]
 
 
 class InferenceResourceConfigDict(TypedDict, total=False):
@@ -8045,19 +8377,30 @@ class InferenceResourceConfigDict(TypedDict, total=False):
     instance_count: int
 
 
-class InputChannelDict(TypedDict, total=False):
-    """The mapping form of ``InputChannel``, for type checkers."""
+class ModelInferenceDataSourceDict(TypedDict, total=False):
+    """The mapping form of ``ModelInferenceDataSource``, for type checkers."""
 
-    data_source: Required[InputChannelDataSource | InputChannelDataSourceDict]
-    role_arn: Required[str]
+    ml_input_channel_arn: Required[str]
 
 
-class InputChannelDataSourceDict(TypedDict, total=False):
-    """The mapping form of ``InputChannelDataSource``, for type checkers."""
+class InferenceContainerExecutionParametersDict(TypedDict, total=False):
+    """The mapping form of ``InferenceContainerExecutionParameters``, for type checkers."""
 
-    protected_query_input_parameters: (
-        ProtectedQueryInputParameters | ProtectedQueryInputParametersDict
-    )
+    max_payload_in_mb: int
+
+
+class GetTrainedModelRequestDict(TypedDict, total=False):
+    """The mapping form of ``GetTrainedModelRequest``, for type checkers."""
+
+    trained_model_arn: Required[str]
+    membership_identifier: Required[str]
+    version_identifier: str
+
+
+class GetTrainingDatasetRequestDict(TypedDict, total=False):
+    """The mapping form of ``GetTrainingDatasetRequest``, for type checkers."""
+
+    training_dataset_arn: Required[str]
 
 
 class ListAudienceExportJobsRequestDict(TypedDict, total=False):
@@ -8214,104 +8557,6 @@ class ListTrainingDatasetsRequestDict(TypedDict, total=False):
     max_results: int
 
 
-class LogRedactionConfigurationDict(TypedDict, total=False):
-    """The mapping form of ``LogRedactionConfiguration``, for type checkers."""
-
-    entities_to_redact: Required[
-        Sequence[
-            EntityType | Literal["ALL_PERSONALLY_IDENTIFIABLE_INFORMATION", "NUMBERS", "CUSTOM"]
-        ]
-    ]
-    custom_entity_config: CustomEntityConfig | CustomEntityConfigDict
-
-
-class LogsConfigurationPolicyDict(TypedDict, total=False):
-    """The mapping form of ``LogsConfigurationPolicy``, for type checkers."""
-
-    allowed_account_ids: Required[Sequence[str]]
-    filter_pattern: str
-    log_type: LogType | Literal["ALL", "ERROR_SUMMARY"]
-    log_redaction_configuration: LogRedactionConfiguration | LogRedactionConfigurationDict
-
-
-class MLOutputConfigurationDict(TypedDict, total=False):
-    """The mapping form of ``MLOutputConfiguration``, for type checkers."""
-
-    destination: Destination | DestinationDict
-    role_arn: Required[str]
-
-
-class MetricDefinitionDict(TypedDict, total=False):
-    """The mapping form of ``MetricDefinition``, for type checkers."""
-
-    name: Required[str]
-    regex: Required[str]
-
-
-class MetricsConfigurationPolicyDict(TypedDict, total=False):
-    """The mapping form of ``MetricsConfigurationPolicy``, for type checkers."""
-
-    noise_level: Required[NoiseLevelType | Literal["HIGH", "MEDIUM", "LOW", "NONE"]]
-
-
-class ModelInferenceDataSourceDict(TypedDict, total=False):
-    """The mapping form of ``ModelInferenceDataSource``, for type checkers."""
-
-    ml_input_channel_arn: Required[str]
-
-
-class ModelTrainingDataChannelDict(TypedDict, total=False):
-    """The mapping form of ``ModelTrainingDataChannel``, for type checkers."""
-
-    ml_input_channel_arn: Required[str]
-    channel_name: Required[str]
-    s3_data_distribution_type: (
-        S3DataDistributionType | Literal["FullyReplicated", "ShardedByS3Key"]
-    )
-
-
-class PayerConfigurationDict(TypedDict, total=False):
-    """The mapping form of ``PayerConfiguration``, for type checkers."""
-
-    compute_payer_account_id: str
-    synthetic_data_payer_account_id: str
-
-
-class PrivacyConfigurationDict(TypedDict, total=False):
-    """The mapping form of ``PrivacyConfiguration``, for type checkers."""
-
-    policies: Required[PrivacyConfigurationPolicies | PrivacyConfigurationPoliciesDict]
-
-
-class PrivacyConfigurationPoliciesDict(TypedDict, total=False):
-    """The mapping form of ``PrivacyConfigurationPolicies``, for type checkers."""
-
-    trained_models: TrainedModelsConfigurationPolicy | TrainedModelsConfigurationPolicyDict
-    trained_model_exports: (
-        TrainedModelExportsConfigurationPolicy | TrainedModelExportsConfigurationPolicyDict
-    )
-    trained_model_inference_jobs: (
-        TrainedModelInferenceJobsConfigurationPolicy
-        | TrainedModelInferenceJobsConfigurationPolicyDict
-    )
-
-
-class ProtectedQueryInputParametersDict(TypedDict, total=False):
-    """The mapping form of ``ProtectedQueryInputParameters``, for type checkers."""
-
-    sql_parameters: Required[ProtectedQuerySQLParameters | ProtectedQuerySQLParametersDict]
-    compute_configuration: ComputeConfiguration | ComputeConfigurationDict
-    result_format: ResultFormat | Literal["CSV", "PARQUET"]
-
-
-class ProtectedQuerySQLParametersDict(TypedDict, total=False):
-    """The mapping form of ``ProtectedQuerySQLParameters``, for type checkers."""
-
-    query_string: str
-    analysis_template_arn: str
-    parameters: Mapping[str, str]
-
-
 class PutConfiguredAudienceModelPolicyRequestDict(TypedDict, total=False):
     """The mapping form of ``PutConfiguredAudienceModelPolicyRequest``, for type checkers."""
 
@@ -8328,157 +8573,6 @@ class PutMLConfigurationRequestDict(TypedDict, total=False):
 
     membership_identifier: Required[str]
     default_output_location: Required[MLOutputConfiguration | MLOutputConfigurationDict]
-
-
-class ResourceConfigDict(TypedDict, total=False):
-    """The mapping form of ``ResourceConfig``, for type checkers."""
-
-    instance_count: int
-    instance_type: Required[
-        InstanceType
-        | Literal[
-            "ml.m4.xlarge",
-            "ml.m4.2xlarge",
-            "ml.m4.4xlarge",
-            "ml.m4.10xlarge",
-            "ml.m4.16xlarge",
-            "ml.g4dn.xlarge",
-            "ml.g4dn.2xlarge",
-            "ml.g4dn.4xlarge",
-            "ml.g4dn.8xlarge",
-            "ml.g4dn.12xlarge",
-            "ml.g4dn.16xlarge",
-            "ml.m5.large",
-            "ml.m5.xlarge",
-            "ml.m5.2xlarge",
-            "ml.m5.4xlarge",
-            "ml.m5.12xlarge",
-            "ml.m5.24xlarge",
-            "ml.c4.xlarge",
-            "ml.c4.2xlarge",
-            "ml.c4.4xlarge",
-            "ml.c4.8xlarge",
-            "ml.p2.xlarge",
-            "ml.p2.8xlarge",
-            "ml.p2.16xlarge",
-            "ml.p4d.24xlarge",
-            "ml.p4de.24xlarge",
-            "ml.p5.48xlarge",
-            "ml.c5.xlarge",
-            "ml.c5.2xlarge",
-            "ml.c5.4xlarge",
-            "ml.c5.9xlarge",
-            "ml.c5.18xlarge",
-            "ml.c5n.xlarge",
-            "ml.c5n.2xlarge",
-            "ml.c5n.4xlarge",
-            "ml.c5n.9xlarge",
-            "ml.c5n.18xlarge",
-            "ml.g5.xlarge",
-            "ml.g5.2xlarge",
-            "ml.g5.4xlarge",
-            "ml.g5.8xlarge",
-            "ml.g5.16xlarge",
-            "ml.g5.12xlarge",
-            "ml.g5.24xlarge",
-            "ml.g5.48xlarge",
-            "ml.trn1.2xlarge",
-            "ml.trn1.32xlarge",
-            "ml.trn1n.32xlarge",
-            "ml.m6i.large",
-            "ml.m6i.xlarge",
-            "ml.m6i.2xlarge",
-            "ml.m6i.4xlarge",
-            "ml.m6i.8xlarge",
-            "ml.m6i.12xlarge",
-            "ml.m6i.16xlarge",
-            "ml.m6i.24xlarge",
-            "ml.m6i.32xlarge",
-            "ml.c6i.xlarge",
-            "ml.c6i.2xlarge",
-            "ml.c6i.8xlarge",
-            "ml.c6i.4xlarge",
-            "ml.c6i.12xlarge",
-            "ml.c6i.16xlarge",
-            "ml.c6i.24xlarge",
-            "ml.c6i.32xlarge",
-            "ml.r5d.large",
-            "ml.r5d.xlarge",
-            "ml.r5d.2xlarge",
-            "ml.r5d.4xlarge",
-            "ml.r5d.8xlarge",
-            "ml.r5d.12xlarge",
-            "ml.r5d.16xlarge",
-            "ml.r5d.24xlarge",
-            "ml.t3.medium",
-            "ml.t3.large",
-            "ml.t3.xlarge",
-            "ml.t3.2xlarge",
-            "ml.r5.large",
-            "ml.r5.xlarge",
-            "ml.r5.2xlarge",
-            "ml.r5.4xlarge",
-            "ml.r5.8xlarge",
-            "ml.r5.12xlarge",
-            "ml.r5.16xlarge",
-            "ml.r5.24xlarge",
-            "ml.c7i.large",
-            "ml.c7i.xlarge",
-            "ml.c7i.2xlarge",
-            "ml.c7i.4xlarge",
-            "ml.c7i.8xlarge",
-            "ml.c7i.12xlarge",
-            "ml.c7i.16xlarge",
-            "ml.c7i.24xlarge",
-            "ml.c7i.48xlarge",
-            "ml.m7i.large",
-            "ml.m7i.xlarge",
-            "ml.m7i.2xlarge",
-            "ml.m7i.4xlarge",
-            "ml.m7i.8xlarge",
-            "ml.m7i.12xlarge",
-            "ml.m7i.16xlarge",
-            "ml.m7i.24xlarge",
-            "ml.m7i.48xlarge",
-            "ml.r7i.large",
-            "ml.r7i.xlarge",
-            "ml.r7i.2xlarge",
-            "ml.r7i.4xlarge",
-            "ml.r7i.8xlarge",
-            "ml.r7i.12xlarge",
-            "ml.r7i.16xlarge",
-            "ml.r7i.24xlarge",
-            "ml.r7i.48xlarge",
-            "ml.g6.xlarge",
-            "ml.g6.2xlarge",
-            "ml.g6.4xlarge",
-            "ml.g6.8xlarge",
-            "ml.g6.12xlarge",
-            "ml.g6.16xlarge",
-            "ml.g6.24xlarge",
-            "ml.g6.48xlarge",
-            "ml.g6e.xlarge",
-            "ml.g6e.2xlarge",
-            "ml.g6e.4xlarge",
-            "ml.g6e.8xlarge",
-            "ml.g6e.12xlarge",
-            "ml.g6e.16xlarge",
-            "ml.g6e.24xlarge",
-            "ml.g6e.48xlarge",
-            "ml.p5en.48xlarge",
-            "ml.p3.2xlarge",
-            "ml.p3.8xlarge",
-            "ml.p3.16xlarge",
-            "ml.p3dn.24xlarge",
-        ]
-    ]
-    volume_size_in_gb: Required[int]
-
-
-class S3ConfigMapDict(TypedDict, total=False):
-    """The mapping form of ``S3ConfigMap``, for type checkers."""
-
-    s3_uri: Required[str]
 
 
 class StartAudienceExportJobRequestDict(TypedDict, total=False):
@@ -8536,74 +8630,11 @@ class StartTrainedModelInferenceJobRequestDict(TypedDict, total=False):
     ml_model_inference_payer_account_id: str
 
 
-class StoppingConditionDict(TypedDict, total=False):
-    """The mapping form of ``StoppingCondition``, for type checkers."""
-
-    max_runtime_in_seconds: int
-
-
 class TagResourceRequestDict(TypedDict, total=False):
     """The mapping form of ``TagResourceRequest``, for type checkers."""
 
     resource_arn: Required[str]
     tags: Required[Mapping[str, str]]
-
-
-class TrainedModelArtifactMaxSizeDict(TypedDict, total=False):
-    """The mapping form of ``TrainedModelArtifactMaxSize``, for type checkers."""
-
-    unit: Required[TrainedModelArtifactMaxSizeUnitType | Literal["GB"]]
-    value: Required[float]
-
-
-class TrainedModelExportOutputConfigurationDict(TypedDict, total=False):
-    """The mapping form of ``TrainedModelExportOutputConfiguration``, for type checkers."""
-
-    members: Required[
-        Sequence[TrainedModelExportReceiverMember | TrainedModelExportReceiverMemberDict]
-    ]
-
-
-class TrainedModelExportReceiverMemberDict(TypedDict, total=False):
-    """The mapping form of ``TrainedModelExportReceiverMember``, for type checkers."""
-
-    account_id: Required[str]
-
-
-class TrainedModelExportsConfigurationPolicyDict(TypedDict, total=False):
-    """The mapping form of ``TrainedModelExportsConfigurationPolicy``, for type checkers."""
-
-    max_size: Required[TrainedModelExportsMaxSize | TrainedModelExportsMaxSizeDict]
-    files_to_export: Required[Sequence[TrainedModelExportFileType | Literal["MODEL", "OUTPUT"]]]
-
-
-class TrainedModelExportsMaxSizeDict(TypedDict, total=False):
-    """The mapping form of ``TrainedModelExportsMaxSize``, for type checkers."""
-
-    unit: Required[TrainedModelExportsMaxSizeUnitType | Literal["GB"]]
-    value: Required[float]
-
-
-class TrainedModelInferenceJobsConfigurationPolicyDict(TypedDict, total=False):
-    """The mapping form of ``TrainedModelInferenceJobsConfigurationPolicy``, for type checkers."""
-
-    container_logs: Sequence[LogsConfigurationPolicy | LogsConfigurationPolicyDict]
-    max_output_size: TrainedModelInferenceMaxOutputSize | TrainedModelInferenceMaxOutputSizeDict
-
-
-class TrainedModelInferenceMaxOutputSizeDict(TypedDict, total=False):
-    """The mapping form of ``TrainedModelInferenceMaxOutputSize``, for type checkers."""
-
-    unit: Required[TrainedModelInferenceMaxOutputSizeUnitType | Literal["GB"]]
-    value: Required[float]
-
-
-class TrainedModelsConfigurationPolicyDict(TypedDict, total=False):
-    """The mapping form of ``TrainedModelsConfigurationPolicy``, for type checkers."""
-
-    container_logs: Sequence[LogsConfigurationPolicy | LogsConfigurationPolicyDict]
-    container_metrics: MetricsConfigurationPolicy | MetricsConfigurationPolicyDict
-    max_artifact_size: TrainedModelArtifactMaxSize | TrainedModelArtifactMaxSizeDict
 
 
 class UntagResourceRequestDict(TypedDict, total=False):
@@ -8623,17 +8654,3 @@ class UpdateConfiguredAudienceModelRequestDict(TypedDict, total=False):
     min_matching_seed_size: int
     audience_size_config: AudienceSizeConfig | AudienceSizeConfigDict
     description: str
-
-
-class WorkerComputeConfigurationDict(TypedDict, total=False):
-    """The mapping form of ``WorkerComputeConfiguration``, for type checkers."""
-
-    type: WorkerComputeType | Literal["CR.1X", "CR.4X", "CR.8X"]
-    number: int
-    properties: WorkerComputeConfigurationProperties | WorkerComputeConfigurationPropertiesDict
-
-
-class WorkerComputeConfigurationPropertiesDict(TypedDict, total=False):
-    """The mapping form of ``WorkerComputeConfigurationProperties``, for type checkers."""
-
-    spark: Mapping[str, str]

@@ -611,6 +611,19 @@ class ModelsModule:
             lines.append(f"    {field_name(member_name)}: {annotation}")
         return lines
 
+    def containers_for(
+        self, name: str, containers: dict[str, Shape], emitted: set[str]
+    ) -> list[Shape]:
+        """The container ``name`` and the containers it holds, innermost first, once each."""
+        found: list[Shape] = []
+        shape = containers[name]
+        inner = [shape.member] if isinstance(shape, ListShape) else [shape.key, shape.value]
+        for nested in inner:
+            if nested.name in containers and nested.name not in emitted:
+                found += self.containers_for(nested.name, containers, emitted)
+        emitted.add(name)
+        return [*found, shape]
+
     def ordered_containers(self) -> list[Shape]:
         """The sent lists and maps, each after the lists and maps it holds."""
         ordered: list[Shape] = []
@@ -668,8 +681,6 @@ class ModelsModule:
             "checkers: the client accepts the model or such a mapping.",
             '"""',
             "",
-            "from __future__ import annotations",
-            "",
             "from collections.abc import Mapping, Sequence",
             "from datetime import datetime",
             "from enum import StrEnum",
@@ -698,8 +709,19 @@ class ModelsModule:
         for name in sorted(service.scalars):
             if service.sent(name):
                 out += ["", *self.scalar_alias(service.scalars[name])]
+        # No ``from __future__ import annotations`` here: string annotations cost a compile()
+        # each when pydantic resolves them (a third of the import), so every name is defined
+        # before the class that uses it: nested shapes first, each sent list or map of a
+        # shape right before the first class that holds it.
+        containers = {shape.name: shape for shape in self.ordered_containers()}
+        emitted: set[str] = set()
         for structure in self.ordered_structures():
             name = structure.name
+            for member in structure.members.values():
+                for inner in walk(member):
+                    if inner.name in containers and inner.name not in emitted:
+                        for shape in self.containers_for(inner.name, containers, emitted):
+                            out += ["", *self.container_alias(shape)]
             received = service.received(name)
             out += ["", "", *self.structure_class(structure, sent=not received, name=name)]
             if service.shared(name):
@@ -708,11 +730,7 @@ class ModelsModule:
                     "",
                     *self.structure_class(structure, sent=True, name=strict_twin(name)),
                 ]
-        # Module-level aliases are evaluated at once, so these come after the classes they
-        # name (class annotations are strings, resolved when a model is first built).
-        out.append("")
-        for shape in self.ordered_containers():
-            out += ["", *self.container_alias(shape)]
+        sent_structures = [s.name for s in self.ordered_structures() if service.sent(s.name)]
         for name in sent_structures:
             out += ["", "", *self.typed_dict_class(service.structures[name])]
         return "\n".join(out) + "\n"
