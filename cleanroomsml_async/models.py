@@ -8095,7 +8095,7 @@ class DataSourceDict(TypedDict, total=False):
 class DatasetInputConfigDict(TypedDict, total=False):
     """The mapping form of ``DatasetInputConfig``, for type checkers."""
 
-    schema_: Required[Sequence[ColumnSchema | ColumnSchemaDict]]
+    schema: Required[Sequence[ColumnSchema | ColumnSchemaDict]]
     data_source: Required[DataSource | DataSourceDict]
 
 

@@ -608,7 +608,8 @@ class ModelsModule:
             annotation = self.types.argument(member)
             if member_name in required and not is_union(shape):
                 annotation = f"Required[{annotation}]"
-            lines.append(f"    {field_name(member_name)}: {annotation}")
+            # A TypedDict key shadows nothing, so ``schema`` stays ``schema`` here.
+            lines.append(f"    {xform_name(member_name)}: {annotation}")
         return lines
 
     def containers_for(
