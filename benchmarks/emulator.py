@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from yarl import URL
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from yarl import URL
 
 RESULTS = Path(__file__).parent / "results"
 CONCURRENCY = 10
