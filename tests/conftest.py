@@ -38,8 +38,11 @@ def aio_session() -> AioSession:
 
 @pytest_asyncio.fixture
 async def emulator() -> AsyncIterator[LocalCleanRoomsML]:
-    """A started emulator on a free loopback port, with an empty store."""
-    async with LocalCleanRoomsML(export_job_activation_delay=ACTIVATION_DELAY) as emu:
+    """A started emulator on a free loopback port, with an empty store; it verifies every
+    signature (strict SigV4), so a signing regression in the client fails the tests."""
+    async with LocalCleanRoomsML(
+        export_job_activation_delay=ACTIVATION_DELAY, strict_signing=True
+    ) as emu:
         yield emu
 
 

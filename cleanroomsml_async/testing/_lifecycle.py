@@ -50,8 +50,10 @@ class Lifecycles:
     """Status changes waiting to happen, for every resource of one store."""
 
     def __init__(self) -> None:
-        # (due, tie-breaker, resource, status or None to remove, its table, effect).
-        self._pending: list[tuple[float, int, Resource, str | None, Table, Effect | None]] = []
+        # (due, tie-breaker, plan, resource, status or None to remove, its table, effect).
+        self._pending: list[
+            tuple[float, int, int, Resource, str | None, Table, Effect | None]
+        ] = []
         # id(resource) -> [the tie-breaker of its current plan, steps left]: a new plan (a
         # cancel during creation) makes the steps left of the old one stale. The heap holds a
         # reference to each resource with a plan, so its id is not reused while it matters.
@@ -85,9 +87,18 @@ class Lifecycles:
         self._apply(table, resource, first, now, effect if not later else None)
         for index, (offset, status) in enumerate(later):
             last = index == len(later) - 1
+            # Steps due at once (a zero delay) keep their order by the tie-breaker.
             heapq.heappush(
                 self._pending,
-                (now + offset, plan, resource, status, table, effect if last else None),
+                (
+                    now + offset,
+                    next(self._sequence),
+                    plan,
+                    resource,
+                    status,
+                    table,
+                    effect if last else None,
+                ),
             )
         if not later:
             self._plans.pop(id(resource), None)
@@ -104,7 +115,7 @@ class Lifecycles:
         """Apply every change that is due by now."""
         pending = self._pending
         while pending and pending[0][0] <= now:
-            due, plan, resource, status, table, effect = heapq.heappop(pending)
+            due, _, plan, resource, status, table, effect = heapq.heappop(pending)
             current = self._plans.get(id(resource))
             if current is None or current[0] != plan:
                 continue

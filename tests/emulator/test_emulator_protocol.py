@@ -25,6 +25,22 @@ async def fetch(
         return response.status, dict(response.headers), await response.read()
 
 
+async def test_unverified_signatures_pass_outside_strict_mode(
+    make_client: Callable[..., Any],
+) -> None:
+    # Off by default: a user's tests need not share the emulator's credentials.
+    async with LocalCleanRoomsML() as lenient:
+        status, _, _ = await fetch(
+            "GET",
+            f"{lenient.endpoint_url}/audience-export-job",
+            {
+                "Authorization": "AWS4-HMAC-SHA256 Credential=a/20240101/xx-nowhere-9/"
+                "cleanrooms-ml/aws4_request, SignedHeaders=host, Signature=00ff"
+            },
+        )
+    assert status == 200
+
+
 @pytest.mark.parametrize(
     "authorization",
     [
@@ -119,16 +135,12 @@ async def test_every_response_carries_a_fresh_request_id(
     assert [record.request_id for record in emulator.requests] == ids
 
 
-async def test_error_members_beyond_message_are_sent(emulator: LocalCleanRoomsML) -> None:
+async def test_error_members_beyond_message_are_sent(
+    emulator: LocalCleanRoomsML, sign: Signer
+) -> None:
     emulator.faults.error("ServiceQuotaExceededException", message="too many")
-    status, headers, body = await fetch(
-        "GET",
-        f"{emulator.endpoint_url}/audience-export-job",
-        {
-            "Authorization": "AWS4-HMAC-SHA256 Credential=a/20240101/us-east-1/cleanrooms-ml/"
-            "aws4_request, SignedHeaders=host, Signature=00ff"
-        },
-    )
+    url = f"{emulator.endpoint_url}/audience-export-job"
+    status, headers, body = await fetch("GET", url, sign("GET", url))
     assert status == 402
     assert headers["x-amzn-ErrorType"] == "ServiceQuotaExceededException"
     assert json.loads(body) == {"message": "too many"}
