@@ -1,6 +1,7 @@
 """Every check a change must pass, each in its own virtual environment.
 
-`nox` runs the default sessions (tests, lint, typecheck, docs); `nox -s demo` runs the demo,
+`nox` runs the default sessions (tests, tests_oldest, lint, typecheck, docs); `nox -s demo` runs
+the demo, `nox -s refresh_model` vendors the installed botocore's service model and regenerates,
 `nox -s bench` the speed and memory benchmarks and `nox -s storm` the throttling storm, on demand.
 """
 
@@ -8,7 +9,10 @@ from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
+nox.options.sessions = ["tests", "tests_oldest", "lint", "typecheck", "docs"]
+
+# The oldest releases pyproject.toml declares; tests_oldest proves the floors are true.
+OLDEST = ["aiobotocore==2.22.0", "pydantic==2.11.0", "tenacity==8.2.0"]
 nox.options.error_on_missing_interpreters = True
 
 # Everything a type check or test reads, so both see the same tree.
@@ -22,6 +26,21 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", "--cov=cleanroomsml_async", "--cov-report=", *session.posargs)
     # The floor is its own step: its exit code does not depend on a pytest plugin's hooks.
     session.run("coverage", "report", "--fail-under=90")
+
+
+@nox.session
+def tests_oldest(session: nox.Session) -> None:
+    """The test suite against the oldest aiobotocore (so botocore), pydantic and tenacity."""
+    session.install("-e", ".[test]", *OLDEST)
+    session.run("pytest", "-p", "no:cacheprovider", *session.posargs)
+
+
+@nox.session
+def refresh_model(session: nox.Session) -> None:
+    """Copy the installed botocore's cleanroomsml model into the package and regenerate."""
+    session.install("-e", ".[test]")
+    session.run("python", "scripts/refresh_model.py")
+    session.run("python", "scripts/generate.py")
 
 
 @nox.session

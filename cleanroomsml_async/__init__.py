@@ -13,6 +13,7 @@ from cleanroomsml_async.errors import (
     CleanRoomsMLError,
     ConfigurationError,
     ConflictException,
+    InternalServiceException,
     PaginationError,
     ResourceNotFoundException,
     ResponseError,
@@ -22,6 +23,9 @@ from cleanroomsml_async.errors import (
     TransportError,
     TransportTimeoutError,
     ValidationException,
+    WaiterError,
+    WaiterFailedError,
+    WaiterTimeoutError,
 )
 from cleanroomsml_async.pagination import AsyncPager
 from cleanroomsml_async.retry import RetryPolicy
@@ -33,6 +37,7 @@ __all__ = [
     "CleanRoomsMLError",
     "ConfigurationError",
     "ConflictException",
+    "InternalServiceException",
     "PaginationError",
     "ResourceNotFoundException",
     "ResponseError",
@@ -44,5 +49,8 @@ __all__ = [
     "TransportError",
     "TransportTimeoutError",
     "ValidationException",
+    "WaiterError",
+    "WaiterFailedError",
+    "WaiterTimeoutError",
     "__version__",
 ]

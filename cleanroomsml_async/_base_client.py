@@ -30,6 +30,7 @@ from cleanroomsml_async._operation import APIOperation
 from cleanroomsml_async._response_bodies import RAW_BODY, before_parse
 from cleanroomsml_async._response_metadata import ResponseMetadata
 from cleanroomsml_async._sessions import fresh_session
+from cleanroomsml_async._waiters import wait_until
 from cleanroomsml_async.errors import ConfigurationError, PaginationError, ResponseError, translate
 from cleanroomsml_async.pagination import AsyncPager
 from cleanroomsml_async.retry import Retrier, RetryPolicy
@@ -45,6 +46,7 @@ SERVICE_NAME = "cleanroomsml"
 
 RequestT = TypeVar("RequestT", bound=RequestModel)
 ResponseT = TypeVar("ResponseT", bound=ResponseModel)
+ItemT = TypeVar("ItemT")
 
 
 def _botocore_config(config: Any, session: Any = None) -> Any:
@@ -406,6 +408,64 @@ class BaseClient:
             return self._call(operation, page_request)
 
         return AsyncPager(fetch, items, operation_name=operation.name, start_token=start_token)
+
+    # -- waiters ---------------------------------------------------------------------------
+
+    async def _wait_for(
+        self,
+        operation: APIOperation[RequestT, ResponseT],
+        request: RequestT,
+        failed: frozenset[str],
+        *,
+        timeout: float,
+        min_delay: float,
+        max_delay: float,
+    ) -> ResponseT:
+        """Poll a get operation until its response's status is ACTIVE."""
+
+        def poll() -> Any:
+            return self._call(operation, request)
+
+        return await wait_until(
+            poll,
+            operator.attrgetter("status"),
+            failed=failed,
+            what=f"the resource read by {operation.name}",
+            timeout=timeout,
+            min_delay=min_delay,
+            max_delay=max_delay,
+        )
+
+    async def _wait_for_item(
+        self,
+        operation: APIOperation[RequestT, ResponseT],
+        request: RequestT,
+        item_type: type[ItemT],
+        name: str,
+        failed: frozenset[str],
+        *,
+        timeout: float,
+        min_delay: float,
+        max_delay: float,
+    ) -> ItemT:
+        """Poll a listing until its newest item of this name has the status ACTIVE."""
+
+        async def poll() -> ItemT | None:
+            newest: Any = None
+            async for item in self._pager(operation, request):
+                if item.name == name and (newest is None or item.create_time > newest.create_time):
+                    newest = item
+            return newest if isinstance(newest, item_type) else None
+
+        return await wait_until(
+            poll,
+            operator.attrgetter("status"),
+            failed=failed,
+            what=f"the item named {name!r} of {operation.name}",
+            timeout=timeout,
+            min_delay=min_delay,
+            max_delay=max_delay,
+        )
 
 
 def _with_token(

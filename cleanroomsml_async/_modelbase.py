@@ -7,12 +7,27 @@ enum value that AWS adds later does not break a program built against today's mo
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
-from pydantic_core import CoreSchema, PydanticKnownError, SchemaValidator, core_schema
+from pydantic_core import (
+    CoreSchema,
+    PydanticCustomError,
+    PydanticKnownError,
+    SchemaValidator,
+    core_schema,
+)
 
 from cleanroomsml_async._response_metadata import ResponseMetadata
 
@@ -20,9 +35,11 @@ __all__ = [
     "OPEN_ENUM",
     "TEXT_ONLY",
     "RequestModel",
+    "RequestUnion",
     "ResponseModel",
     "UtcDatetime",
     "checked_as",
+    "matching",
 ]
 
 
@@ -35,6 +52,11 @@ class RequestModel(BaseModel):
         validate_by_alias=True,
         extra="forbid",
         frozen=True,
+        # Errors name the argument the caller typed (``audience_model_arn``), not its wire name.
+        loc_by_alias=False,
+        # Why deferred: the service has some 250 shapes, and building every validator at import
+        # cost more than importing aiobotocore; each is built on its first use instead.
+        defer_build=True,
         # The service's patterns use look-ahead and surrogate ranges, which pydantic's default
         # Rust engine cannot compile; Python's re can.
         regex_engine="python-re",
@@ -58,6 +80,8 @@ class ResponseModel(BaseModel):
         validate_by_alias=True,
         extra="ignore",
         frozen=True,
+        # A bad response is reported where it is wrong in the body: under its wire names.
+        defer_build=True,
         # Why: pydantic-core by default caches every short string it reads from JSON in a
         # process-wide 16,384-entry cache. Names, timestamps and ARNs rarely repeat, so the
         # cache gained nothing (a 100-item page validated no faster) and streaming filled it
@@ -77,6 +101,41 @@ class ResponseModel(BaseModel):
     def _set_response_metadata(self, metadata: ResponseMetadata) -> None:
         # The model is frozen for its fields; the slot is not one of them.
         object.__setattr__(self, "_cleanroomsml_response_metadata", metadata)
+
+
+class RequestUnion(RequestModel):
+    """A union shape as sent: every member is optional, and exactly one must be set."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        chosen = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        if len(chosen) != 1:
+            options = ", ".join(type(self).model_fields)
+            found = ", ".join(chosen) if chosen else "none"
+            raise ValueError(f"set exactly one of {options} (set: {found})")
+        return self
+
+
+def matching(pattern: str, expected: str, example: str) -> AfterValidator:
+    """A whole-value pattern check whose error says, in words, what was expected.
+
+    The error keeps pydantic's ``string_pattern_mismatch`` type and its ``pattern`` context,
+    so programs that read ``errors()`` see what pydantic's own ``pattern=`` would give them;
+    the message names the kind of value with an example, and shows the value in full.
+    """
+    compiled = re.compile(pattern)
+    context = {"pattern": pattern, "expected": expected, "example": example}
+
+    def check(value: str) -> str:
+        if compiled.match(value) is None:
+            raise PydanticCustomError(
+                "string_pattern_mismatch",
+                "Expected {expected}, such as '{example}'; got '{value}'",
+                {**context, "value": value},
+            )
+        return value
+
+    return AfterValidator(check)
 
 
 # pydantic's own (lax) datetime rules, for whatever fromisoformat does not take (Unix times).

@@ -58,7 +58,7 @@ THROTTLING_CODES = frozenset(
     }
 )
 TRANSIENT_CODES = frozenset(
-    {"RequestTimeout", "RequestTimeoutException", "InternalServerException"}
+    {"RequestTimeout", "RequestTimeoutException", "InternalServiceException"}
 )
 
 # botocore standard mode's prices, so a client behaves like the AWS SDKs under a failing service.

@@ -40,6 +40,7 @@ class LocalCleanRoomsML(Seeding):
         host: str = "127.0.0.1",
         port: int = 0,
         *,
+        activation_delay: float | None = None,
         export_job_activation_delay: float = 1.0,
         page_size: int = 100,
         export_job_quota: int | None = None,
@@ -48,18 +49,22 @@ class LocalCleanRoomsML(Seeding):
     ) -> None:
         """Configure (not start) an emulator.
 
-        port=0 picks a free port. export_job_activation_delay is how many seconds a job
-        started with StartAudienceExportJob stays CREATE_PENDING before it is ACTIVE.
-        page_size is the page length when a request gives no maxResults (the service's is
-        100). export_job_quota, if set, caps export jobs per generation job
-        (ServiceQuotaExceededException beyond it). region and account_id go into ARNs.
+        port=0 picks a free port. activation_delay is how many seconds a resource created
+        over the API takes from CREATE_PENDING (CREATE_IN_PROGRESS from half way) to ACTIVE,
+        and a delete or cancel to finish; export_job_activation_delay is its older name
+        (activation_delay wins when both are given). page_size is the page length when a
+        request gives no maxResults (the service's is 100). export_job_quota, if set, caps
+        export jobs per generation job (ServiceQuotaExceededException beyond it). region
+        and account_id go into ARNs.
         """
+        delay = export_job_activation_delay if activation_delay is None else activation_delay
+        _check_delay(delay)
         self._host = host
         self._requested_port = port
         self._port: int | None = None
         self._store = Store()
         self._settings = Settings(
-            export_job_activation_delay=export_job_activation_delay,
+            activation_delay=delay,
             page_size=page_size,
             export_job_quota=export_job_quota,
             output_bucket=f"cleanrooms-ml-exports-{account_id}-{region}",
@@ -70,7 +75,7 @@ class LocalCleanRoomsML(Seeding):
         self.faults = FaultInjector()
         """Turn faults on and off (throttling, 5xx, latency, dropped connections, ...)."""
         self._log = RequestLog()
-        self._operations = Operations(self._store, self._settings)
+        self._operations = Operations(self._store, self._settings, self.arns)
         self._runner: web.ServerRunner | None = None
         self._server: EmulatorServer | None = None
 
@@ -168,13 +173,24 @@ class LocalCleanRoomsML(Seeding):
     # Behaviour ------------------------------------------------------------------------------
 
     @property
+    def activation_delay(self) -> float:
+        """Seconds from CREATE_PENDING to ACTIVE (and for a delete or cancel to finish), for
+        resources created later."""
+        return self._settings.activation_delay
+
+    @activation_delay.setter
+    def activation_delay(self, seconds: float) -> None:
+        _check_delay(seconds)
+        self._settings.activation_delay = seconds
+
+    @property
     def export_job_activation_delay(self) -> float:
-        """Seconds a started export job stays CREATE_PENDING (applies to jobs started later)."""
-        return self._settings.export_job_activation_delay
+        """The older name of activation_delay."""
+        return self.activation_delay
 
     @export_job_activation_delay.setter
     def export_job_activation_delay(self, seconds: float) -> None:
-        self._settings.export_job_activation_delay = seconds
+        self.activation_delay = seconds
 
     @property
     def page_size(self) -> int:
@@ -220,21 +236,25 @@ class LocalCleanRoomsML(Seeding):
 
     @property
     def audience_models(self) -> list[dict[str, Any]]:
-        """The stored audience models (live dicts, wire form)."""
-        return list(self._store.audience_models.values())
+        """The stored audience models (live dicts, wire form); resources("AudienceModel")."""
+        return self.resources("AudienceModel")
 
     @property
     def audience_generation_jobs(self) -> list[dict[str, Any]]:
         """The stored audience generation jobs, in list order (live dicts, wire form)."""
-        return list(self._store.audience_generation_jobs.items)
+        return self.resources("AudienceGenerationJob")
 
     @property
     def audience_export_jobs(self) -> list[dict[str, Any]]:
         """The stored audience export jobs, in list order, statuses brought up to date."""
-        self._store.settle_now()
-        return list(self._store.audience_export_jobs.items)
+        return self.resources("AudienceExportJob")
 
     @property
     def trained_model_export_jobs(self) -> list[dict[str, Any]]:
         """The stored trained model export jobs, in list order (live dicts, wire form)."""
-        return list(self._store.trained_model_export_jobs.items)
+        return self.resources("TrainedModelExportJob")
+
+
+def _check_delay(seconds: float) -> None:
+    if not seconds >= 0:  # NaN too
+        raise ValueError(f"activation_delay must be a number of seconds >= 0, not {seconds!r}")

@@ -18,7 +18,7 @@ from cleanroomsml_async.testing._errors import ApiError
 from cleanroomsml_async.testing._faults import FaultInjector, FaultPlan
 from cleanroomsml_async.testing._log import RequestLog, RequestRecord
 from cleanroomsml_async.testing._operations import Operations
-from cleanroomsml_async.testing._routing import RouteMatch, Router
+from cleanroomsml_async.testing._routing import RouteMatch, RouteMiss, Router
 from cleanroomsml_async.testing._service import (
     LIST_OPERATIONS,
     OPERATION_NAMES,
@@ -68,7 +68,7 @@ def _loggable_body(body: bytes) -> Any:
     text = body.decode("utf-8", errors="replace")
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text
 
 
@@ -99,9 +99,18 @@ class EmulatorServer:
         request_id = str(uuid.uuid4())
         raw_path = request.rel_url.raw_path
         query = dict(request.query)
-        body = await request.read()
-        match = self._router.match(request.method, raw_path)
         outcome = _Outcome()
+        try:
+            body = await request.read()
+        except web.HTTPException as refused:  # a body over the size limit
+            body = b""
+            outcome.refused = ApiError(
+                "RequestEntityTooLargeException" if refused.status == 413 else "BadRequest",
+                refused.reason,
+                status=refused.status,
+            )
+        found = self._router.match(request.method, raw_path)
+        match = found if isinstance(found, RouteMatch) else None
 
         def record(status: int, error_code: str | None) -> None:
             self._log.append(
@@ -126,7 +135,7 @@ class EmulatorServer:
         if task is not None:
             self._in_flight.add(task)
         try:
-            await self._answer(request, match, query, body, outcome)
+            await self._answer(request, found, body, outcome)
         except asyncio.CancelledError:
             # Only stop() cancels a handler (mid injected delay, say): nothing was sent,
             # which status 0 says, but the request did arrive and belongs in the log.
@@ -152,19 +161,21 @@ class EmulatorServer:
     async def _answer(
         self,
         request: web.BaseRequest,
-        match: RouteMatch | None,
-        query: dict[str, str],
+        match: RouteMatch | RouteMiss,
         body: bytes,
         outcome: _Outcome,
     ) -> None:
         # Order matters and follows the service: no route, then no signature, then faults
         # (a throttled request is refused before it is looked at), then validation.
         try:
-            if match is None:
+            if outcome.refused is not None:
+                raise outcome.refused
+            if isinstance(match, RouteMiss):
+                served = f" (that path serves {', '.join(match.allowed)})" if match.allowed else ""
                 raise ApiError(
                     "UnknownOperationException",
                     f"No cleanroomsml operation is served at {request.method} "
-                    f"{request.rel_url.raw_path}.",
+                    f"{request.rel_url.raw_path}{served}.",
                 )
             check_authorization(request.headers.get("Authorization"))
             outcome.plan = plan = self._faults.plan(
@@ -174,6 +185,7 @@ class EmulatorServer:
                 await asyncio.sleep(plan.delay)
             if plan.error is not None:
                 raise plan.error
+            query = {key: request.query.getall(key) for key in set(request.query)}
             params = parse_input(self._models[match.operation], match.uri_params, query, body)
             outcome.payload = self._operations.call(match.operation, params, plan)
         except ApiError as error:
@@ -198,6 +210,7 @@ class _Outcome:
     error_code: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     plan: FaultPlan = field(default_factory=FaultPlan)
+    refused: ApiError | None = None
 
 
 async def _send_then_hang_up(

@@ -84,7 +84,9 @@ async def test_signed_request_succeeds_with_json(
         ("GET", "/no-such-thing"),
         ("DELETE", "/audience-export-job"),
         ("GET", "/audience-model/"),
-        ("GET", "/collaborations/x/trained-models/y"),
+        # GetCollaborationTrainedModel is one label deeper, and x is not a UUID anyway.
+        ("GET", "/collaborations/x/trained-models/y/z"),
+        ("POST", "/memberships/x/trained-models/y"),
     ],
 )
 async def test_unknown_route_is_404(
@@ -130,3 +132,15 @@ async def test_error_members_beyond_message_are_sent(emulator: LocalCleanRoomsML
     assert status == 402
     assert headers["x-amzn-ErrorType"] == "ServiceQuotaExceededException"
     assert json.loads(body) == {"message": "too many"}
+
+
+async def test_a_method_the_path_does_not_serve_names_the_ones_it_does(
+    emulator: LocalCleanRoomsML, sign: Signer
+) -> None:
+    # GET, PATCH and DELETE share this template (GetTrainedModel, CancelTrainedModel,
+    # DeleteTrainedModelOutput); PUT is none of them.
+    url = f"{emulator.endpoint_url}/memberships/m/trained-models/t"
+    status, headers, body = await fetch("PUT", url, sign("PUT", url))
+    assert status == 404
+    assert headers["x-amzn-ErrorType"] == "UnknownOperationException"
+    assert "DELETE, GET, PATCH" in json.loads(body)["message"]
