@@ -5,6 +5,7 @@ async with CleanRoomsMLClient(region_name="us-east-1") as client:
         print(job.name, job.status)
 """
 
+from cleanroomsml_async._response_metadata import ResponseMetadata
 from cleanroomsml_async._version import __version__
 from cleanroomsml_async.client import CleanRoomsMLClient
 from cleanroomsml_async.errors import (
@@ -40,6 +41,7 @@ __all__ = [
     "PaginationError",
     "ResourceNotFoundException",
     "ResponseError",
+    "ResponseMetadata",
     "RetryPolicy",
     "ServiceError",
     "ServiceQuotaExceededException",

@@ -29,6 +29,8 @@ from pydantic_core import (
     core_schema,
 )
 
+from cleanroomsml_async._response_metadata import ResponseMetadata
+
 __all__ = [
     "OPEN_ENUM",
     "TEXT_ONLY",
@@ -66,6 +68,12 @@ class RequestModel(BaseModel):
 class ResponseModel(BaseModel):
     """A shape received from the service: required members and types checked, nothing more."""
 
+    # Why a slot, not a field or a pydantic private attribute: pydantic compares private
+    # attributes in __eq__, and the contract keeps model_dump(), repr(), == and hash() as
+    # they are without the metadata. A slot is invisible to all four, costs one pointer a
+    # model, and is not carried by model_copy() or pickling (a copy is the caller's model).
+    __slots__ = ("_cleanroomsml_response_metadata",)
+
     model_config = ConfigDict(
         alias_generator=to_camel,
         validate_by_name=True,
@@ -80,6 +88,19 @@ class ResponseModel(BaseModel):
         # with ~1 MiB of our values; field names (keys) repeat on every item and stay cached.
         cache_strings="keys",
     )
+
+    @property
+    def response_metadata(self) -> ResponseMetadata | None:
+        """The request id, HTTP status and attempt count of the call that returned this model.
+
+        ``None`` for a model built by the caller, and for an item inside a page.
+        """
+        metadata: ResponseMetadata | None = getattr(self, "_cleanroomsml_response_metadata", None)
+        return metadata
+
+    def _set_response_metadata(self, metadata: ResponseMetadata) -> None:
+        # The model is frozen for its fields; the slot is not one of them.
+        object.__setattr__(self, "_cleanroomsml_response_metadata", metadata)
 
 
 class RequestUnion(RequestModel):
@@ -145,7 +166,12 @@ def _utc_datetime(value: object) -> datetime:
         return parsed
     if zone is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        # 9999-12-31T23:59:59-05:00 is a valid timestamp whose UTC time is past year 9999,
+        # which datetime cannot hold; a ValueError makes it this field's validation error.
+        raise ValueError(f"timestamp {value!r} is out of range once converted to UTC") from None
 
 
 def _pydantic_datetime(value: object) -> datetime:

@@ -125,8 +125,32 @@ def translate(error: BaseException, operation_name: str) -> BaseException:
     if isinstance(error, response_parser_error):
         return ResponseError(_describe(error), operation_name=operation_name, request_id=None)
     if isinstance(error, botocore_errors.BotoCoreError):
-        return ConfigurationError(_describe(error), operation_name=operation_name)
+        return ConfigurationError(_with_hint(error), operation_name=operation_name)
     return error
+
+
+#: How to fix the configuration errors a new user meets first.
+_HINTS: tuple[tuple[type[BaseException], str], ...] = (
+    (
+        botocore_errors.NoRegionError,
+        "pass region_name= (e.g. CleanRoomsMLClient(region_name='us-east-1')), set the "
+        "AWS_DEFAULT_REGION environment variable, or set region in your AWS profile "
+        "(~/.aws/config, chosen with AWS_PROFILE)",
+    ),
+    (
+        botocore_errors.NoCredentialsError,
+        "pass aws_access_key_id= and aws_secret_access_key= to the client, set the "
+        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment variables, or configure a "
+        "profile (~/.aws/credentials, chosen with AWS_PROFILE; `aws configure` writes one)",
+    ),
+)
+
+
+def _with_hint(error: BaseException) -> str:
+    for error_type, hint in _HINTS:
+        if isinstance(error, error_type):
+            return f"{_describe(error)} To fix it: {hint}."
+    return _describe(error)
 
 
 def _describe(error: BaseException) -> str:

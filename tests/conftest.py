@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -31,8 +32,8 @@ ACTIVATION_DELAY = 1.0
 
 @pytest.fixture(scope="session")
 def aio_session() -> AioSession:
-    """One aiobotocore session for the whole run: it caches the service model and endpoint
-    data, so each client is created in milliseconds rather than in a tenth of a second."""
+    """One aiobotocore session for the whole run, for the tests that pass their own session
+    (``session=``) or wrap their own aiobotocore client (``from_client``)."""
     return AioSession()
 
 
@@ -47,11 +48,12 @@ async def emulator() -> AsyncIterator[LocalCleanRoomsML]:
 
 
 @pytest_asyncio.fixture
-async def client(
-    emulator: LocalCleanRoomsML, aio_session: AioSession
-) -> AsyncIterator[CleanRoomsMLClient]:
-    """An open client for `emulator` whose retries do not sleep."""
-    async with emulator.client(retry=NO_SLEEP, session=aio_session) as opened:
+async def client(emulator: LocalCleanRoomsML) -> AsyncIterator[CleanRoomsMLClient]:
+    """An open client for `emulator` whose retries do not sleep.
+
+    Made as users make one, without ``session=``: clients share botocore's loaded data files,
+    so each is created in milliseconds without a session shared by the whole run."""
+    async with emulator.client(retry=NO_SLEEP) as opened:
         yield opened
 
 
@@ -62,3 +64,28 @@ def closed_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
     return port
+
+
+@pytest.fixture
+def bare_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """An AWS environment with no credentials, no region and no config files."""
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("BOTO_CONFIG", str(tmp_path / "no-boto-config"))
+    return monkeypatch
