@@ -24,6 +24,11 @@ TOKEN = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN//////////wEaDLOCALS+token=="
 @pytest.fixture
 def model_arn(emulator: LocalCleanRoomsML) -> str:
     arn: str = emulator.add_audience_model(name="configured")["audienceModelArn"]
+    # The emulator verifies signatures: it must know every key these tests sign with.
+    for key_id in ("AKIAFIRSTKEY", "AKIASECONDKEY", "AKIAFROMENV"):
+        emulator.add_credentials(key_id, "env-secret")
+    emulator.add_credentials("AKIAEXPLICIT", "explicit-secret")
+    emulator.add_credentials("AKIAUSERSESSION", "user-secret")
     return arn
 
 

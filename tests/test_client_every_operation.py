@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 
 from cleanroomsml_async import AsyncPager, CleanRoomsMLClient, ServiceError
 from cleanroomsml_async._operations import OPERATIONS
+from cleanroomsml_async._sessions import fresh_session
 from cleanroomsml_async.testing import LocalCleanRoomsML
 from cleanroomsml_async.testing._examples import example_input
 from cleanroomsml_async.testing._wire import new_id
@@ -34,8 +35,10 @@ def order(name: str) -> tuple[bool, str]:
 
 
 @pytest_asyncio.fixture
-async def raw(emulator: LocalCleanRoomsML, aio_session: AioSession) -> AsyncIterator[Any]:
-    async with aio_session.create_client(
+async def raw(emulator: LocalCleanRoomsML) -> AsyncIterator[Any]:
+    # A session that reads the same vendored model as ours, whatever botocore is installed.
+    session: AioSession = fresh_session()
+    async with session.create_client(
         "cleanroomsml",
         region_name="us-east-1",
         endpoint_url=emulator.endpoint_url,
