@@ -7,6 +7,7 @@ for how many requests were really sent.
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,7 +17,16 @@ import pytest_asyncio
 from aiobotocore.session import AioSession
 
 from cleanroomsml_async import CleanRoomsMLClient, RetryPolicy
+from cleanroomsml_async._service_model import DATA_DIR
 from cleanroomsml_async.testing import LocalCleanRoomsML
+
+# The outside clients the tests compare against or drive (raw aiobotocore sessions, boto3,
+# the aws CLI in subprocesses) read the same vendored model as the package's own clients, so
+# the suite means the same thing on the oldest botocore the package declares, whose built-in
+# model predates some members. botocore searches AWS_DATA_PATH before its own data.
+os.environ["AWS_DATA_PATH"] = os.pathsep.join(
+    [str(DATA_DIR), *filter(None, [os.environ.get("AWS_DATA_PATH")])]
+)
 
 # The emulator's own fixtures (cleanroomsml_emulator, cleanroomsml_client).
 pytest_plugins = ["cleanroomsml_async.testing.pytest_plugin"]
