@@ -1,8 +1,9 @@
 """Every check a change must pass, each in its own virtual environment.
 
-`nox` runs the default sessions (tests, lint, typecheck, docs); `nox -s tests_oldest` runs the
-suite on the oldest declared dependencies, `nox -s demo` runs the demo, `nox -s refresh_model` vendors the installed botocore's service model and regenerates,
-`nox -s bench` the speed and memory benchmarks and `nox -s storm` the throttling storm, on demand.
+`nox` runs the default sessions (tests, lint, typecheck, docs). On demand: `nox -s tests_oldest`
+runs the suite on the oldest declared dependencies, `nox -s demo` the demo, `nox -s refresh_model`
+vendors the installed botocore's service model and regenerates, `nox -s bench` runs the speed
+and memory benchmarks and `nox -s storm` the throttling storm.
 """
 
 from __future__ import annotations
