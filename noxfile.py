@@ -1,14 +1,21 @@
 """Every check a change must pass, each in its own virtual environment.
 
-`nox` runs the default sessions (tests, otel, lint, typecheck, docs); `nox -s demo` runs the demo,
-`nox -s bench` the speed and memory benchmarks and `nox -s storm` the throttling storm, on demand.
+`nox` runs the default sessions (tests, otel, lint, typecheck, docs). On demand:
+`nox -s tests_oldest` runs the suite on the oldest declared dependencies, `nox -s demo` the demo,
+`nox -s refresh_model` vendors the installed botocore's service model and regenerates,
+`nox -s bench` runs the speed and memory benchmarks and `nox -s storm` the throttling storm.
 """
 
 from __future__ import annotations
 
 import nox
 
+# tests_oldest is not in the default run yet: the suite does not pass on the floors (see
+# the closing notes of the whole-service issue); `nox -s tests_oldest` shows where.
 nox.options.sessions = ["tests", "otel", "lint", "typecheck", "docs"]
+
+# The oldest releases pyproject.toml declares; tests_oldest proves the floors are true.
+OLDEST = ["aiobotocore==2.22.0", "pydantic==2.11.0", "tenacity==8.2.0"]
 nox.options.error_on_missing_interpreters = True
 
 # What the tracing tests need besides the `otel` extra: the SDK (in-memory exporter) and the
@@ -44,6 +51,21 @@ def otel(session: nox.Session) -> None:
     """Tracing: the `otel` extra, the SDK's in-memory exporter, the aiobotocore instrumentation."""
     session.install("-e", ".[test,otel]", *OTEL_TEST)
     session.run("pytest", OTEL_TESTS, *session.posargs)
+
+
+@nox.session
+def tests_oldest(session: nox.Session) -> None:
+    """The test suite against the oldest aiobotocore (so botocore), pydantic and tenacity."""
+    session.install("-e", ".[test]", *OLDEST)
+    session.run("pytest", "-p", "no:cacheprovider", f"--ignore={OTEL_TESTS}", *session.posargs)
+
+
+@nox.session
+def refresh_model(session: nox.Session) -> None:
+    """Copy the installed botocore's cleanroomsml model into the package and regenerate."""
+    session.install("-e", ".[test]")
+    session.run("python", "scripts/refresh_model.py")
+    session.run("python", "scripts/generate.py")
 
 
 @nox.session

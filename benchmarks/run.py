@@ -86,14 +86,15 @@ class Settings:
     stream_items: int
     prefetch_trials: int
     import_runs: int
+    creation_batch: int
 
     @classmethod
     def full(cls) -> Settings:
-        return cls(15, 10, 40, 7, 10_000, 200, 25, 100_000, 7, 9)
+        return cls(15, 10, 40, 7, 10_000, 200, 25, 100_000, 7, 9, 10)
 
     @classmethod
     def quick(cls) -> Settings:
-        return cls(5, 5, 20, 3, 10_000, 200, 5, 100_000, 3, 5)
+        return cls(5, 5, 20, 3, 10_000, 200, 5, 100_000, 3, 5, 5)
 
 
 # -- the emulator's process ---------------------------------------------------------------
@@ -405,6 +406,155 @@ async def prefetch_figures(url: str, emulator: EmulatorProcess, trials: int) -> 
         emulator.command("latency", 0)
 
 
+# -- client creation, loop stalls and the pager's memory of tokens --------------------------
+
+#: How a client is made, in the creation and loop-stall figures.
+CREATION = ("ours", "raw, shared session", "raw, new session")
+SEEN_PAGES = 100_000
+SEEN_TOKEN_LENGTH = 100
+
+
+def _creators(url: str) -> dict[str, Callable[[], Awaitable[None]]]:
+    """Enter and leave one client, each way: no request is sent."""
+    from aiobotocore.config import AioConfig
+    from aiobotocore.session import AioSession
+
+    from cleanroomsml_async import CleanRoomsMLClient
+
+    shared = AioSession()
+    config = AioConfig(retries={"total_max_attempts": 1}, max_pool_connections=POOL)
+    credentials = {"aws_access_key_id": KEY_ID, "aws_secret_access_key": SECRET}
+
+    async def ours() -> None:
+        async with CleanRoomsMLClient(
+            endpoint_url=url,
+            region_name=REGION,
+            config=AioConfig(max_pool_connections=POOL),
+            aws_access_key_id=KEY_ID,
+            aws_secret_access_key=SECRET,
+        ):
+            pass
+
+    async def raw(session: Any) -> None:
+        async with session.create_client(
+            "cleanroomsml", region_name=REGION, endpoint_url=url, config=config, **credentials
+        ):
+            pass
+
+    return {
+        "ours": ours,
+        "raw, shared session": lambda: raw(shared),
+        "raw, new session": lambda: raw(AioSession()),
+    }
+
+
+async def creation_figures(url: str, trials: int, batch: int) -> Samples:
+    """Seconds to enter and leave one client (the mean of ``batch``), each way, interleaved."""
+    creators = _creators(url)
+    for create in creators.values():  # warm-up: the first client of a process loads the data
+        await create()
+    samples: Samples = {name: [] for name in CREATION}
+    for trial in range(trials):
+        shift = trial % len(CREATION)
+        for name in CREATION[shift:] + CREATION[:shift]:
+            started = time.perf_counter()
+            for _ in range(batch):
+                await creators[name]()
+            samples[name].append((time.perf_counter() - started) / batch)
+    return samples
+
+
+async def largest_gap(work: Callable[[], Awaitable[None]]) -> float:
+    """The largest gap (s) between the ticks of a 1 ms ticker while ``work`` runs."""
+    loop = asyncio.get_running_loop()
+    gaps: list[float] = []
+    done = asyncio.Event()
+
+    async def tick() -> None:
+        last = loop.time()
+        while not done.is_set():
+            await asyncio.sleep(0.001)
+            now = loop.time()
+            gaps.append(now - last)
+            last = now
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0.005)
+    try:
+        await work()
+    finally:
+        done.set()
+        await ticker
+    return max(gaps)
+
+
+async def loop_stall_figures(url: str, trials: int, clients: int) -> Samples:
+    """The largest ticker gap (s) while ``clients`` clients are entered and left, each way."""
+    creators = _creators(url)
+    samples: Samples = {name: [] for name in CREATION}
+    for trial in range(trials):
+        shift = trial % len(CREATION)
+        for name in CREATION[shift:] + CREATION[:shift]:
+            create = creators[name]
+
+            async def work(create: Callable[[], Awaitable[None]] = create) -> None:
+                for _ in range(clients):
+                    await create()
+
+            samples[name].append(await largest_gap(work))
+    return samples
+
+
+def seen_token_figures() -> dict[str, float]:
+    """Bytes a page that the pager keeps to detect a repeated token: strings vs digests.
+
+    100,000 distinct 100-character tokens, each made fresh (as each page's token is) and
+    kept the way the pager keeps it; traced with tracemalloc.
+    """
+    import tracemalloc
+
+    from cleanroomsml_async.pagination import _digest
+
+    def kept(keep: Callable[[str], object]) -> float:
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        seen = {keep(f"{page:0{SEEN_TOKEN_LENGTH}d}") for page in range(SEEN_PAGES)}
+        held = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
+        assert len(seen) == SEEN_PAGES
+        return held / SEEN_PAGES
+
+    return {"tokens as str (before)": kept(str), "16-byte digests (now)": kept(_digest)}
+
+
+def creation_table(creation: Samples, stalls: Samples, seen: dict[str, float]) -> str:
+    rows = [("client made", "enter+leave", "vs raw shared", "largest 1 ms-ticker gap")]
+    for name in CREATION:
+        ratios = [
+            a / b for a, b in zip(creation[name], creation["raw, shared session"], strict=True)
+        ]
+        rows.append(
+            (
+                name,
+                f"{statistics.median(creation[name]) * 1000:.2f} ms",
+                f"{statistics.median(ratios):.2f}x",
+                f"{statistics.median(stalls[name]) * 1000:.1f} ms",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    lines.append("")
+    lines.append(
+        f"seen-token set, {SEEN_PAGES:,} pages of {SEEN_TOKEN_LENGTH}-character tokens: "
+        + ", ".join(
+            f"{name} {per_page:.0f} B/page ({per_page * SEEN_PAGES / 2**20:.1f} MiB)"
+            for name, per_page in seen.items()
+        )
+    )
+    return "\n".join(lines)
+
+
 def _rss_kib() -> dict[str, int]:
     """The process's resident set now (VmRSS) and its peak (VmHWM), in KiB (Linux)."""
     status = Path("/proc/self/status").read_text()
@@ -713,6 +863,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else "")
     parser.add_argument("--quick", action="store_true", help="fewer trials: a smoke run")
     parser.add_argument("--output", type=Path, help="where to write the JSON results")
+    parser.add_argument(
+        "--only",
+        choices=("all", "creation"),
+        default="all",
+        help="creation: only client creation, loop stalls and the seen-token memory",
+    )
     parser.add_argument("--memory-child", choices=IMPLS, help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -725,10 +881,21 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()  # other work on the machine skews every figure; say how much
     print("starting the emulator (child process) and seeding it ...", file=sys.stderr)
     emulator = EmulatorProcess(settings.stream_items)
+    figures: list[Figure] = []
+    prefetch: Samples = {}
     try:
-        figures, prefetch = asyncio.run(run(settings, emulator))
+        if args.only == "all":
+            figures, prefetch = asyncio.run(run(settings, emulator))
+        print("  client creation and loop stalls ...", file=sys.stderr, flush=True)
+        creation = asyncio.run(
+            creation_figures(emulator.endpoint_url, settings.trials, settings.creation_batch)
+        )
+        stalls = asyncio.run(
+            loop_stall_figures(emulator.endpoint_url, settings.trials, settings.creation_batch)
+        )
     finally:
         emulator.close()
+    seen = seen_token_figures()
     elapsed = time.perf_counter() - started
 
     info = machine()
@@ -744,14 +911,21 @@ def main(argv: list[str] | None = None) -> int:
         f"{'quick' if args.quick else 'full'} run, {elapsed:.0f} s; medians; ratios pair by pair"
     )
     print()
-    print(table(figures))
-    print()
+    if figures:
+        print(table(figures))
+        print()
+        print(
+            f"prefetch, ours only: {PREFETCH_ITEMS // 100} pages of 100, "
+            f"{PAGE_LATENCY * 1000:.0f} ms injected server latency and "
+            f"{PAGE_WORK * 1000:.0f} ms of consumer work (asyncio.sleep) per page"
+        )
+        print(prefetch_table(prefetch))
+        print()
     print(
-        f"prefetch, ours only: {PREFETCH_ITEMS // 100} pages of 100, "
-        f"{PAGE_LATENCY * 1000:.0f} ms injected server latency and "
-        f"{PAGE_WORK * 1000:.0f} ms of consumer work (asyncio.sleep) per page"
+        f"client creation: enter and leave, no request; mean of {settings.creation_batch} "
+        "clients a trial; target ours <= 1.5x raw with a shared session"
     )
-    print(prefetch_table(prefetch))
+    print(creation_table(creation, stalls, seen))
 
     RESULTS.mkdir(exist_ok=True)
     output = args.output or RESULTS / f"bench-{time.strftime('%Y%m%dT%H%M%S')}.json"
@@ -783,6 +957,9 @@ def main(argv: list[str] | None = None) -> int:
                     "medians_s": {k: statistics.median(v) for k, v in prefetch.items()},
                     "samples_s": prefetch,
                 },
+                "client_creation_s": creation,
+                "loop_stall_largest_gap_s": stalls,
+                "seen_token_bytes_per_page": seen,
             },
             indent=2,
         )

@@ -5,6 +5,7 @@ async with CleanRoomsMLClient(region_name="us-east-1") as client:
         print(job.name, job.status)
 """
 
+from cleanroomsml_async._response_metadata import ResponseMetadata
 from cleanroomsml_async._version import __version__
 from cleanroomsml_async.client import CleanRoomsMLClient
 from cleanroomsml_async.errors import (
@@ -12,6 +13,7 @@ from cleanroomsml_async.errors import (
     CleanRoomsMLError,
     ConfigurationError,
     ConflictException,
+    InternalServiceException,
     PaginationError,
     ResourceNotFoundException,
     ResponseError,
@@ -21,6 +23,9 @@ from cleanroomsml_async.errors import (
     TransportError,
     TransportTimeoutError,
     ValidationException,
+    WaiterError,
+    WaiterFailedError,
+    WaiterTimeoutError,
 )
 from cleanroomsml_async.hooks import AttemptEvent, CallEvent
 from cleanroomsml_async.pagination import AsyncPager
@@ -35,9 +40,11 @@ __all__ = [
     "CleanRoomsMLError",
     "ConfigurationError",
     "ConflictException",
+    "InternalServiceException",
     "PaginationError",
     "ResourceNotFoundException",
     "ResponseError",
+    "ResponseMetadata",
     "RetryPolicy",
     "ServiceError",
     "ServiceQuotaExceededException",
@@ -45,5 +52,8 @@ __all__ = [
     "TransportError",
     "TransportTimeoutError",
     "ValidationException",
+    "WaiterError",
+    "WaiterFailedError",
+    "WaiterTimeoutError",
     "__version__",
 ]

@@ -7,20 +7,39 @@ enum value that AWS adds later does not break a program built against today's mo
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
-from pydantic_core import CoreSchema, PydanticKnownError, SchemaValidator, core_schema
+from pydantic_core import (
+    CoreSchema,
+    PydanticCustomError,
+    PydanticKnownError,
+    SchemaValidator,
+    core_schema,
+)
+
+from cleanroomsml_async._response_metadata import ResponseMetadata
 
 __all__ = [
     "OPEN_ENUM",
     "TEXT_ONLY",
     "RequestModel",
+    "RequestUnion",
     "ResponseModel",
     "UtcDatetime",
     "checked_as",
+    "matching",
 ]
 
 
@@ -33,6 +52,11 @@ class RequestModel(BaseModel):
         validate_by_alias=True,
         extra="forbid",
         frozen=True,
+        # Errors name the argument the caller typed (``audience_model_arn``), not its wire name.
+        loc_by_alias=False,
+        # Why deferred: the service has some 250 shapes, and building every validator at import
+        # cost more than importing aiobotocore; each is built on its first use instead.
+        defer_build=True,
         # The service's patterns use look-ahead and surrogate ranges, which pydantic's default
         # Rust engine cannot compile; Python's re can.
         regex_engine="python-re",
@@ -44,18 +68,74 @@ class RequestModel(BaseModel):
 class ResponseModel(BaseModel):
     """A shape received from the service: required members and types checked, nothing more."""
 
+    # Why a slot, not a field or a pydantic private attribute: pydantic compares private
+    # attributes in __eq__, and the contract keeps model_dump(), repr(), == and hash() as
+    # they are without the metadata. A slot is invisible to all four, costs one pointer a
+    # model, and is not carried by model_copy() or pickling (a copy is the caller's model).
+    __slots__ = ("_cleanroomsml_response_metadata",)
+
     model_config = ConfigDict(
         alias_generator=to_camel,
         validate_by_name=True,
         validate_by_alias=True,
         extra="ignore",
         frozen=True,
+        # A bad response is reported where it is wrong in the body: under its wire names.
+        defer_build=True,
         # Why: pydantic-core by default caches every short string it reads from JSON in a
         # process-wide 16,384-entry cache. Names, timestamps and ARNs rarely repeat, so the
         # cache gained nothing (a 100-item page validated no faster) and streaming filled it
         # with ~1 MiB of our values; field names (keys) repeat on every item and stay cached.
         cache_strings="keys",
     )
+
+    @property
+    def response_metadata(self) -> ResponseMetadata | None:
+        """The request id, HTTP status and attempt count of the call that returned this model.
+
+        ``None`` for a model built by the caller, and for an item inside a page.
+        """
+        metadata: ResponseMetadata | None = getattr(self, "_cleanroomsml_response_metadata", None)
+        return metadata
+
+    def _set_response_metadata(self, metadata: ResponseMetadata) -> None:
+        # The model is frozen for its fields; the slot is not one of them.
+        object.__setattr__(self, "_cleanroomsml_response_metadata", metadata)
+
+
+class RequestUnion(RequestModel):
+    """A union shape as sent: every member is optional, and exactly one must be set."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        chosen = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        if len(chosen) != 1:
+            options = ", ".join(type(self).model_fields)
+            found = ", ".join(chosen) if chosen else "none"
+            raise ValueError(f"set exactly one of {options} (set: {found})")
+        return self
+
+
+def matching(pattern: str, expected: str, example: str) -> AfterValidator:
+    """A whole-value pattern check whose error says, in words, what was expected.
+
+    The error keeps pydantic's ``string_pattern_mismatch`` type and its ``pattern`` context,
+    so programs that read ``errors()`` see what pydantic's own ``pattern=`` would give them;
+    the message names the kind of value with an example, and shows the value in full.
+    """
+    compiled = re.compile(pattern)
+    context = {"pattern": pattern, "expected": expected, "example": example}
+
+    def check(value: str) -> str:
+        if compiled.match(value) is None:
+            raise PydanticCustomError(
+                "string_pattern_mismatch",
+                "Expected {expected}, such as '{example}'; got '{value}'",
+                {**context, "value": value},
+            )
+        return value
+
+    return AfterValidator(check)
 
 
 # pydantic's own (lax) datetime rules, for whatever fromisoformat does not take (Unix times).
@@ -86,7 +166,12 @@ def _utc_datetime(value: object) -> datetime:
         return parsed
     if zone is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        # 9999-12-31T23:59:59-05:00 is a valid timestamp whose UTC time is past year 9999,
+        # which datetime cannot hold; a ValueError makes it this field's validation error.
+        raise ValueError(f"timestamp {value!r} is out of range once converted to UTC") from None
 
 
 def _pydantic_datetime(value: object) -> datetime:

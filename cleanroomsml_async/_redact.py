@@ -168,6 +168,15 @@ class Watch:
         self._redactor._release(self)
 
 
+def _unwrapped(secret: SecretStr | None) -> str | None:
+    return None if secret is None else secret.get_secret_value()
+
+
+def _secrets_of(frozen: Any, *more: str | None) -> tuple[str | None, ...]:
+    """The secret key and token of botocore's frozen credentials, and ``more``."""
+    return (frozen.secret_key, frozen.token, *more)
+
+
 def _clean(secrets: Iterable[str | None]) -> tuple[str, ...]:
     return tuple(secret for secret in secrets if secret)
 
@@ -202,19 +211,23 @@ class ClientCredentials:
     async def resolve(
         cls, session: Any, config: Any, given: Sequence[SecretStr | None]
     ) -> ClientCredentials:
-        """Watch the ``given`` (key id, secret key, token), or what the chain resolves."""
-        key_id, secret, token = (None if s is None else s.get_secret_value() for s in given)
-        handle = watch((secret, token))
+        """Watch the ``given`` (key id, secret key, token), or what the chain resolves.
+
+        The secrets are unwrapped only in arguments, never held in a local: a traceback
+        display that shows locals (Sentry, ``pytest -l``) must not print them.
+        """
+        handle = watch(_unwrapped(secret) for secret in given[1:])
         try:
-            if key_id is not None or secret is not None:
+            if given[0] is not None or given[1] is not None:
                 return cls(handle)  # explicit (or partial, which botocore refuses)
             if config is not None and config.signature_version is UNSIGNED:
                 return cls(handle)
             credentials = await session.get_credentials()
             if credentials is None:
                 return cls(handle)
-            frozen = await credentials.get_frozen_credentials()
-            handle.update((frozen.secret_key, frozen.token, token))
+            handle.update(
+                _secrets_of(await credentials.get_frozen_credentials(), _unwrapped(given[2]))
+            )
             refreshable = isinstance(credentials, RefreshableCredentials)
             return cls(handle, credentials if refreshable else None)
         except BaseException:
@@ -229,8 +242,7 @@ class ClientCredentials:
     async def _before_sign(self, **_: Any) -> None:
         # The signer calls get_frozen_credentials() right after this; any refresh happens
         # here first, so the values it signs with are already watched.
-        frozen = await self._credentials.get_frozen_credentials()
-        self.watch.update((frozen.secret_key, frozen.token))
+        self.watch.update(_secrets_of(await self._credentials.get_frozen_credentials()))
 
     def release(self) -> None:
         """Forget this client's secrets."""

@@ -57,7 +57,83 @@ async def demo() -> int:
             except ValidationError as error:
                 print(f"  pydantic refused it: {error.errors()[0]['msg']}")
             print(f"  requests the emulator received: {len(emulator.requests)}")
+
+            await _workflow(client)
     return 0
+
+
+ROLE_ARN = "arn:aws:iam::123456789012:role/CleanRoomsMLDemo"
+
+
+async def _workflow(client: CleanRoomsMLClient) -> None:
+    """The service's main workflow, from a training dataset to an exported audience."""
+    timing = {"min_delay": 0.2, "max_delay": 1.0, "timeout": 30.0}
+    _heading("The workflow: training dataset to exported audience, with waiters")
+    dataset = await client.create_training_dataset(
+        name="demo-interactions",
+        role_arn=ROLE_ARN,
+        training_data=[
+            {
+                "type": "INTERACTIONS",
+                "input_config": {
+                    "schema": [
+                        {"column_name": "user_id", "column_types": ["USER_ID"]},
+                        {"column_name": "item_id", "column_types": ["ITEM_ID"]},
+                        {"column_name": "timestamp", "column_types": ["TIMESTAMP"]},
+                    ],
+                    "data_source": {
+                        "glue_data_source": {"table_name": "interactions", "database_name": "demo"}
+                    },
+                },
+            }
+        ],
+    )
+    print(f"  CreateTrainingDataset -> {dataset.training_dataset_arn}")
+    model = await client.create_audience_model(
+        name="demo-audience-model", training_dataset_arn=dataset.training_dataset_arn
+    )
+    print(f"  CreateAudienceModel -> {model.audience_model_arn}")
+    ready = await client.wait_until_audience_model_active(
+        audience_model_arn=model.audience_model_arn, **timing
+    )
+    print(f"  wait_until_audience_model_active -> {ready.status}")
+    configured = await client.create_configured_audience_model(
+        name="demo-configured-model",
+        audience_model_arn=model.audience_model_arn,
+        output_config={
+            "destination": {"s3_destination": {"s3_uri": "s3://demo-bucket/audiences/"}},
+            "role_arn": ROLE_ARN,
+        },
+        shared_audience_metrics=["ALL"],
+    )
+    print(f"  CreateConfiguredAudienceModel -> {configured.configured_audience_model_arn}")
+    generation = await client.start_audience_generation_job(
+        name="demo-generation",
+        configured_audience_model_arn=configured.configured_audience_model_arn,
+        seed_audience={
+            "data_source": {"s3_uri": "s3://demo-bucket/seed/"},
+            "role_arn": ROLE_ARN,
+        },
+    )
+    print(f"  StartAudienceGenerationJob -> {generation.audience_generation_job_arn}")
+    job = await client.wait_until_audience_generation_job_active(
+        audience_generation_job_arn=generation.audience_generation_job_arn, **timing
+    )
+    print(f"  wait_until_audience_generation_job_active -> {job.status}")
+    await client.start_audience_export_job(
+        name="demo-workflow-export",
+        audience_generation_job_arn=generation.audience_generation_job_arn,
+        audience_size={"type": "ABSOLUTE", "value": 5_000},
+    )
+    print("  StartAudienceExportJob -> accepted")
+    export = await client.wait_until_audience_export_job_active(
+        audience_generation_job_arn=generation.audience_generation_job_arn,
+        name="demo-workflow-export",
+        **timing,
+    )
+    print(
+        f"  wait_until_audience_export_job_active -> {export.status}, at {export.output_location}"
+    )
 
 
 async def _tour(client: CleanRoomsMLClient, model_arn: str, generation_job: str) -> None:

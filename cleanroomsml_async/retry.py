@@ -1,9 +1,10 @@
 """Retries: full-jitter backoff (tenacity), a client-wide retry quota, an adaptive send rate.
 
-``RetryPolicy`` is plain configuration. Each client turns it into one ``Retrier``, which owns the
-state that must be shared by every task using that client (the quota and the rate limiter);
-each call then runs its own fresh tenacity loop, because tenacity keeps per-call statistics on
-the retrying object and concurrent tasks must not share them.
+``RetryPolicy`` is plain configuration. Each client (and each of its ``with_options`` views)
+turns its policy into a ``Retrier``, over one ``SharedRetryState`` per client that holds what
+every task using that client shares (the quota and the rate limiter); each call then runs its
+own fresh tenacity loop, because tenacity keeps per-call statistics on the retrying object and
+concurrent tasks must not share them.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ THROTTLING_CODES = frozenset(
     }
 )
 TRANSIENT_CODES = frozenset(
-    {"RequestTimeout", "RequestTimeoutException", "InternalServerException"}
+    {"RequestTimeout", "RequestTimeoutException", "InternalServiceException"}
 )
 
 # botocore standard mode's prices, so a client behaves like the AWS SDKs under a failing service.
@@ -382,13 +383,33 @@ class _QuotaLeft(stop_base):
         return False
 
 
-class Retrier:
-    """One client's retry machinery: the policy, the shared quota and the shared rate limiter."""
+class SharedRetryState:
+    """What every policy of one client shares: the retry quota, and the one rate limiter.
 
-    def __init__(self, policy: RetryPolicy) -> None:
-        self.policy = policy
+    A client and its ``with_options`` views each have their own ``Retrier`` (policy), and all
+    of them one of these. The limiter is made when the first adaptive policy asks for it.
+    """
+
+    def __init__(self) -> None:
         self.quota = RetryQuota(QUOTA_CAPACITY)
-        self.limiter = AdaptiveRateLimiter() if policy.adaptive else None
+        self._limiter: AdaptiveRateLimiter | None = None
+
+    def limiter(self) -> AdaptiveRateLimiter:
+        """The client's rate limiter, made on first use."""
+        if self._limiter is None:
+            self._limiter = AdaptiveRateLimiter()
+        return self._limiter
+
+
+class Retrier:
+    """One policy's retry machinery, over the quota and rate limiter its client shares."""
+
+    def __init__(self, policy: RetryPolicy, shared: SharedRetryState | None = None) -> None:
+        self.policy = policy
+        self.shared = shared = SharedRetryState() if shared is None else shared
+        self.quota = shared.quota
+        # Requests under a policy that is not adaptive are not paced, even by a shared limiter.
+        self.limiter = shared.limiter() if policy.adaptive else None
         self._wait = _Backoff(policy)
         self._retry = retry_if_exception(is_retryable)
         # The time budget is a per-call stop (_BudgetLeft), added once the deadline is known.

@@ -30,6 +30,19 @@ def test_the_demo_runs_every_operation_and_exits_0(capsys: pytest.CaptureFixture
     assert "the service answered [429, 429, 200]" in out
     assert out.count("Retrying GetAudienceModel after ThrottlingException") == 2
     assert "requests the emulator received: 0" in out
+    # Then the main workflow, end to end, each long step through its waiter.
+    for step in (
+        "CreateTrainingDataset -> arn:aws:cleanrooms-ml:",
+        "CreateAudienceModel -> arn:aws:cleanrooms-ml:",
+        "wait_until_audience_model_active -> ACTIVE",
+        "CreateConfiguredAudienceModel -> arn:aws:cleanrooms-ml:",
+        "StartAudienceGenerationJob -> arn:aws:cleanrooms-ml:",
+        "wait_until_audience_generation_job_active -> ACTIVE",
+        "StartAudienceExportJob -> accepted",
+        "wait_until_audience_export_job_active -> ACTIVE, at s3://",
+    ):
+        assert step in out
+    assert out.index("CreateTrainingDataset") < out.index("wait_until_audience_export_job_active")
 
 
 def test_python_dash_m_without_a_command_says_what_it_takes() -> None:

@@ -69,10 +69,10 @@ async def test_a_hundred_concurrent_first_calls_open_a_lazy_client_once(
         assert [model.name for model in models] == ["shared"] * 100
         assert len(emulator.requests) == 100
         # The racing first calls opened one aiobotocore client, and later calls reuse it.
-        underlying = client._client
+        underlying = client._core.client
         assert underlying is not None
         await client.get_audience_model(audience_model_arn=model_arn)
-        assert client._client is underlying
+        assert client._core.client is underlying
     finally:
         await client.close()
 
@@ -117,7 +117,7 @@ async def test_a_client_works_without_async_with_and_closes(
     emulator: LocalCleanRoomsML, aio_session: AioSession, model_arn: str
 ) -> None:
     client = emulator.client(retry=NO_SLEEP, session=aio_session)
-    assert client._client is None  # nothing opened yet: lazy
+    assert client._core.client is None  # nothing opened yet: lazy
     model = await client.get_audience_model(audience_model_arn=model_arn)
     assert model.name == "shared"
     await client.close()
@@ -197,37 +197,14 @@ async def test_the_callers_config_is_honoured(
     assert "my-app/1.2.3" in emulator.requests[0].headers["User-Agent"]
 
 
-@pytest.fixture
-def bare_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> pytest.MonkeyPatch:
-    """An AWS environment with no credentials, no region and no config files."""
-    for name in (
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_SECURITY_TOKEN",
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_ROLE_ARN",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("BOTO_CONFIG", str(tmp_path / "no-boto-config"))
-    return monkeypatch
-
-
 async def test_credentials_and_region_come_from_the_environment(
     emulator: LocalCleanRoomsML, bare_environment: pytest.MonkeyPatch, model_arn: str
 ) -> None:
     bare_environment.setenv("AWS_ACCESS_KEY_ID", "AKIAFROMTHEENVIRONMENT")
     bare_environment.setenv("AWS_SECRET_ACCESS_KEY", "from-the-environment")
     bare_environment.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    # Signed for eu-west-1, which a strict us-east-1 endpoint would rightly refuse.
+    emulator.strict_signing = False
     client = CleanRoomsMLClient(endpoint_url=emulator.endpoint_url, retry=NO_SLEEP)
     async with client:
         await client.get_audience_model(audience_model_arn=model_arn)

@@ -276,3 +276,41 @@ async def test_shared_client_answers_503_when_throttled_out(shared_example: Modu
         assert responses[2].body == {"error": "the service is busy, try again shortly"}
         statuses = [record.status for record in emulator.requests_for("GetAudienceModel")]
         assert statuses == [429] * attempts
+
+
+# -- (d) per-call options and response metadata ---------------------------------------------
+
+
+@pytest.fixture
+def options_example() -> Iterator[ModuleType]:
+    module = load_example("per_call_options")
+    yield module
+    sys.modules.pop(module.__name__, None)
+
+
+async def test_per_call_options_health_check_fails_fast_and_metadata_names_the_request(
+    options_example: ModuleType,
+) -> None:
+    async with LocalCleanRoomsML() as emulator:
+        model_arn = emulator.add_audience_model()["audienceModelArn"]
+        emulator.faults.throttle(1, operation="ListAudienceGenerationJobs")
+        emulator.faults.throttle(2, operation="GetAudienceModel")
+
+        report = await options_example.main(emulator.endpoint_url, audience_model_arn=model_arn)
+
+        # The health check's view did not retry its throttle; the client's own policy did.
+        assert report.healthy is False
+        assert len(emulator.requests_for("ListAudienceGenerationJobs")) == 1
+        gets = emulator.requests_for("GetAudienceModel")
+        assert [record.status for record in gets] == [429, 429, 200]
+        assert report.attempts == [3]
+        assert report.request_ids == [gets[-1].request_id]
+
+
+async def test_per_call_options_healthy_service(options_example: ModuleType) -> None:
+    async with LocalCleanRoomsML() as emulator:
+        model_arn = emulator.add_audience_model()["audienceModelArn"]
+        report = await options_example.main(emulator.endpoint_url, audience_model_arn=model_arn)
+        assert report.healthy is True
+        assert report.attempts == [1]
+        assert report.request_ids == [emulator.requests_for("GetAudienceModel")[0].request_id]

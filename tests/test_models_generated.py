@@ -1,4 +1,4 @@
-"""The committed ``cleanroomsml_async/models.py`` is exactly what the generator writes today."""
+"""The committed generated files are exactly what the generator writes from the vendored model."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_the_committed_models_match_the_generator() -> None:
     result = subprocess.run(
-        [sys.executable, "scripts/generate_models.py", "--check"],
+        [sys.executable, "scripts/generate.py", "--check"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -19,6 +19,6 @@ def test_the_committed_models_match_the_generator() -> None:
         check=False,
     )
     assert result.returncode == 0, (
-        f"models.py is stale or the generator failed:\n{result.stdout}{result.stderr}"
+        f"a generated file is stale or the generator failed:\n{result.stdout}{result.stderr}"
     )
     assert result.stderr == ""

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
+from pydantic.alias_generators import to_camel
 
 from cleanroomsml_async.models import (
     AudienceSizeType,
@@ -111,7 +112,7 @@ def accepted(cls: type[BaseModel], **fields: object) -> BaseModel:
 def refused(cls: type[BaseModel], **fields: object) -> None:
     with pytest.raises(ValidationError) as info:
         cls.model_validate({**BASE[cls], **fields})
-    locs = {e["loc"][0] for e in info.value.errors()}
+    locs = {to_camel(str(e["loc"][0])) for e in info.value.errors()}
     assert locs <= set(fields), f"unexpected error location: {info.value}"
 
 

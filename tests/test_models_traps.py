@@ -14,6 +14,7 @@ import botocore.session
 import botocore.validate
 import pytest
 from pydantic import BaseModel, ValidationError
+from pydantic.alias_generators import to_camel
 
 from cleanroomsml_async.models import (
     AudienceExportJobStatus,
@@ -55,10 +56,15 @@ def start(**changes: object) -> dict[str, Any]:
     return {**base, **changes}
 
 
+def wire_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A request error's location (the snake_case names the caller typed) in wire names."""
+    return tuple(to_camel(part) if isinstance(part, str) else part for part in loc)
+
+
 def refused(cls: type[BaseModel], data: dict[str, Any], loc: tuple[str, ...]) -> None:
     with pytest.raises(ValidationError) as info:
         cls.model_validate(data)
-    assert [tuple(e["loc"]) for e in info.value.errors()] == [loc]
+    assert [wire_loc(tuple(e["loc"])) for e in info.value.errors()] == [loc]
 
 
 def model_response(**changes: object) -> dict[str, Any]:

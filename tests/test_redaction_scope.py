@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +25,16 @@ from cleanroomsml_async.testing import LocalCleanRoomsML
 
 SECRET_A = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzSCOPESECRETA"
 SECRET_B = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzSCOPESECRETB"
+KEY_A, KEY_B = "AKIASCOPEEXAMPLEAAAA", "AKIASCOPEEXAMPLEBBBB"
+
+
+@pytest.fixture(autouse=True)
+def known_credentials(emulator: LocalCleanRoomsML) -> None:
+    """The emulator verifies signatures: it must know the keys these tests sign with."""
+    emulator.add_credentials(KEY_A, SECRET_A)
+    emulator.add_credentials(KEY_B, SECRET_B)
+
+
 NO_SLEEP = RetryPolicy(initial_delay=0, max_delay=0)
 
 
@@ -54,7 +65,9 @@ async def test_no_logger_keeps_the_filter_once_the_last_client_closed(
     emulator: LocalCleanRoomsML, aio_session: AioSession
 ) -> None:
     assert loggers_with_the_filter() == []
-    async with emulator.client(session=aio_session, aws_secret_access_key=SECRET_A) as client:
+    async with emulator.client(
+        session=aio_session, aws_access_key_id=KEY_A, aws_secret_access_key=SECRET_A
+    ) as client:
         await client.list_audience_export_jobs()
         during = loggers_with_the_filter()
         assert {"botocore.auth", "botocore.endpoint", "cleanroomsml_async"} <= set(during)
@@ -66,8 +79,12 @@ async def test_a_closed_clients_secrets_are_forgotten_an_open_ones_are_not(
     emulator: LocalCleanRoomsML, aio_session: AioSession, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="botocore.endpoint")
-    first = emulator.client(session=aio_session, aws_secret_access_key=SECRET_A)
-    second = emulator.client(session=aio_session, aws_secret_access_key=SECRET_B)
+    first = emulator.client(
+        session=aio_session, aws_access_key_id=KEY_A, aws_secret_access_key=SECRET_A
+    )
+    second = emulator.client(
+        session=aio_session, aws_access_key_id=KEY_B, aws_secret_access_key=SECRET_B
+    )
     async with first, second:
         await first.list_audience_export_jobs()
         await second.list_audience_export_jobs()
@@ -88,7 +105,9 @@ async def test_a_record_without_a_watched_secret_passes_untouched(
         raise ValueError("nothing secret here")
     except ValueError as error:
         failure = (ValueError, error, error.__traceback__)
-    async with emulator.client(session=aio_session, aws_secret_access_key=SECRET_A) as client:
+    async with emulator.client(
+        session=aio_session, aws_access_key_id=KEY_A, aws_secret_access_key=SECRET_A
+    ) as client:
         await client.list_audience_export_jobs()
         (redactor,) = [f for f in logger.filters if isinstance(f, SecretRedactor)]
         plain = logger.makeRecord(
@@ -105,12 +124,14 @@ async def test_a_record_without_a_watched_secret_passes_untouched(
 
 
 class _RotatingProvider(CredentialProvider):  # type: ignore[misc]
-    """Credentials that expire within the minute, so each signing refreshes them."""
+    """Credentials that expire within the minute, so each signing refreshes them; each set
+    is made known to the emulator, which verifies signatures."""
 
     METHOD = "rotating-test-credentials"
 
-    def __init__(self) -> None:
+    def __init__(self, emulator: LocalCleanRoomsML) -> None:
         super().__init__()
+        self.emulator = emulator
         self.issued: list[str] = []
 
     def _next(self) -> dict[str, str]:
@@ -118,9 +139,12 @@ class _RotatingProvider(CredentialProvider):  # type: ignore[misc]
         token = f"IQoJRotatingToken{number:04d}//////////wEaCXRlc3Q+token/value=="
         self.issued.append(token)
         expiry = datetime.now(UTC) + timedelta(seconds=30)
+        access_key = f"AKIAROTATINGEXAM{number:04d}"
+        secret_key = f"rotating/secret/key/{number:04d}/wJalrXUtnFEMIK7MDENG"
+        self.emulator.add_credentials(access_key, secret_key)
         return {
-            "access_key": "AKIAROTATINGEXAMPLE1",
-            "secret_key": f"rotating/secret/key/{number:04d}/wJalrXUtnFEMIK7MDENG",
+            "access_key": access_key,
+            "secret_key": secret_key,
             "token": token,
             "expiry_time": expiry.isoformat(),
         }
@@ -138,7 +162,7 @@ async def test_credentials_the_chain_refreshes_are_masked_as_they_change(
     emulator: LocalCleanRoomsML, caplog: pytest.LogCaptureFixture
 ) -> None:
     session = AioSession()
-    provider = _RotatingProvider()
+    provider = _RotatingProvider(emulator)
     session.get_component("credential_provider").insert_before("env", provider)
     caplog.set_level(logging.DEBUG)
     async with CleanRoomsMLClient(
@@ -146,9 +170,10 @@ async def test_credentials_the_chain_refreshes_are_masked_as_they_change(
     ) as client:
         for _ in range(3):
             await client.list_audience_export_jobs()
-    sent = [record.headers["X-Amz-Security-Token"] for record in emulator.requests]
-    assert len(set(sent)) == 3  # the control: each request signed with a fresh token
-    assert set(sent) <= set(provider.issued)
+    # The control: each request signed (and verified) with a fresh set of credentials.
+    keys = [re.search(r"Credential=(\w+)/", r.headers["Authorization"]) for r in emulator.requests]
+    assert len({key[1] for key in keys if key}) == 3
+    assert all(record.status == 200 for record in emulator.requests)
     assert any(r.name == "botocore.auth" for r in caplog.records)
     for record in caplog.records:
         for token in provider.issued:

@@ -26,7 +26,7 @@ LIST = "ListAudienceExportJobs"
 
 def connectors(client: CleanRoomsMLClient) -> list[aiohttp.TCPConnector]:
     """The aiohttp connectors of the client's aiobotocore client (one per proxy in use)."""
-    raw: Any = client._client
+    raw: Any = client._core.client
     sessions: dict[str | None, aiohttp.ClientSession] = raw._endpoint.http_session._sessions
     found = [session.connector for session in sessions.values()]
     return [connector for connector in found if isinstance(connector, aiohttp.TCPConnector)]

@@ -9,9 +9,9 @@ import uuid
 import pytest
 from aiobotocore.session import AioSession
 
-from cleanroomsml_async import RetryPolicy, ThrottlingException
+from cleanroomsml_async import RetryPolicy, ServiceError, ThrottlingException
 from cleanroomsml_async.testing import LocalCleanRoomsML, RequestRecord
-from tests.sigv4 import signature_is_valid, signed_headers
+from tests.sigv4 import SIGNATURE_ERRORS, signature_accepted, signed_headers
 
 KEY_ID = "AKIAHEADERSEXAMPLE01"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzHEADERSKEY"
@@ -23,6 +23,12 @@ CREDENTIALS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def known_credentials(emulator: LocalCleanRoomsML) -> None:
+    """The emulator verifies signatures too: it must know the key these tests sign with."""
+    emulator.add_credentials(KEY_ID, SECRET)
+
+
 def invocation_id(record: RequestRecord) -> str:
     return record.headers["amz-sdk-invocation-id"]
 
@@ -32,9 +38,9 @@ def sdk_request(record: RequestRecord) -> str:
 
 
 def assert_signed(record: RequestRecord, emulator: LocalCleanRoomsML) -> None:
-    assert signature_is_valid(
-        record, emulator.endpoint_url, access_key=KEY_ID, secret_key=SECRET, token=TOKEN
-    )
+    """The strict emulator recomputed this request's signature and accepted it."""
+    assert emulator.strict_signing
+    assert signature_accepted(record)
 
 
 async def test_every_attempt_of_a_call_has_its_invocation_id_and_true_attempt_number(
@@ -103,31 +109,27 @@ async def test_retries_after_connection_failures_and_of_pages_keep_their_call(
         assert_signed(record, emulator)
 
 
-async def test_the_retry_headers_are_not_signed_and_the_check_catches_a_bad_signature(
+async def test_the_retry_headers_are_not_signed_and_a_bad_signature_is_caught(
     emulator: LocalCleanRoomsML, aio_session: AioSession
 ) -> None:
     """Why rewriting them after signing is safe, and the control for the checks above."""
     arn = emulator.add_audience_model()["audienceModelArn"]
     async with emulator.client(session=aio_session, **CREDENTIALS) as client:
         await client.get_audience_model(audience_model_arn=arn)
-    (record,) = emulator.requests
-    covered = signed_headers(record)
+    wrong = {**CREDENTIALS, "aws_secret_access_key": SECRET[::-1]}
+    policy = RetryPolicy(initial_delay=0, max_delay=0)
+    async with emulator.client(session=aio_session, retry=policy, **wrong) as client:
+        with pytest.raises(ServiceError) as refused:
+            await client.get_audience_model(audience_model_arn=arn)
+    good, bad = emulator.requests
+    covered = signed_headers(good)
     assert "host" in covered
     assert "x-amz-security-token" in covered
     assert not [name for name in covered if name.startswith("amz-sdk-")]
-    assert_signed(record, emulator)
-    assert not signature_is_valid(
-        record, emulator.endpoint_url, access_key=KEY_ID, secret_key=SECRET[::-1], token=TOKEN
-    )
-    tampered = RequestRecord(
-        **{
-            **{name: getattr(record, name) for name in record.__dataclass_fields__},
-            "path": re.sub("audience-model/", "audience-model/x", record.path),
-        }
-    )
-    assert not signature_is_valid(
-        tampered, emulator.endpoint_url, access_key=KEY_ID, secret_key=SECRET, token=TOKEN
-    )
+    assert_signed(good, emulator)
+    # A signature that does not verify is refused, not retried, and not "accepted" above.
+    assert refused.value.code in SIGNATURE_ERRORS
+    assert not signature_accepted(bad)
 
 
 async def test_a_callers_own_client_is_left_to_botocore(

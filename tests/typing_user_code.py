@@ -39,6 +39,7 @@ from cleanroomsml_async.models import (
     AudienceGenerationJobSummary,
     AudienceModelStatus,
     AudienceSize,
+    AudienceSizeDict,
     AudienceSizeType,
     CollaborationTrainedModelExportJobSummary,
     GetAudienceModelRequest,
@@ -148,8 +149,11 @@ async def single_calls(client: CleanRoomsMLClient) -> None:
     same = await client.get_audience_model(GetAudienceModelRequest(audience_model_arn=MODEL_ARN))
     assert_type(same, GetAudienceModelResponse)
 
-    # A plain mapping works for audience_size; typed, so that no Any is inferred for it.
-    size: dict[str, str | int] = {"type": "ABSOLUTE", "value": 1000}
+    # A plain mapping works for audience_size, checked by its TypedDict.
+    size: AudienceSizeDict = {"type": "ABSOLUTE", "value": 1000}
+    # ...so a mistyped value is a type error (the ignore is itself checked: it must be needed).
+    wrong: AudienceSizeDict = {"type": "ABSOLUTE", "value": "lots"}  # type: ignore[typeddict-item]
+    del wrong
     assert_type(
         await client.start_audience_export_job(
             name="weekly", audience_generation_job_arn=JOB_ARN, audience_size=size

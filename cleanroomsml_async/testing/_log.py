@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import re
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
+
+from cleanroomsml_async._redact import MASK
+
+#: How many records a log keeps by default (the oldest go first).
+DEFAULT_LIMIT = 5000
+_SIGNATURE = re.compile(r"(Signature=)[0-9a-fA-F]*")
+
+
+def masked_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers as the log keeps them: the session token and the signature masked, as the
+    client masks its own logs (a test log is often pasted into an issue)."""
+    kept: dict[str, str] = {}
+    for name, value in headers.items():
+        lowered = name.lower()
+        if lowered == "x-amz-security-token":
+            value = MASK
+        elif lowered == "authorization":
+            value = _SIGNATURE.sub(rf"\g<1>{MASK}", value)
+        kept[name] = value
+    return kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +42,8 @@ class RequestRecord:
     query: dict[str, str]
     """The query string's parameters, decoded (e.g. {"maxResults": "10"})."""
     headers: dict[str, str]
-    """The request's headers, as sent (the SigV4 Authorization header included)."""
+    """The request's headers, as sent, but for the secrets: X-Amz-Security-Token and the
+    Signature of the Authorization header read ``<redacted>``."""
     body: Any
     """The parsed JSON body; the raw text if it was not JSON; None if there was none."""
     status: int
@@ -40,16 +63,31 @@ class RequestRecord:
 
 
 class RequestLog(Sequence[RequestRecord]):
-    """The requests received so far, oldest first; a live view, not a copy."""
+    """The requests received so far, oldest first; a live view, not a copy.
 
-    def __init__(self) -> None:
-        self._records: list[RequestRecord] = []
+    It keeps the last ``limit`` records (DEFAULT_LIMIT unless told otherwise; None keeps
+    all), so that a long session does not grow without bound; ``dropped`` counts the rest.
+    """
+
+    def __init__(self, limit: int | None = DEFAULT_LIMIT) -> None:
+        if limit is not None and limit < 1:
+            raise ValueError(f"the request log limit must be at least 1, not {limit}")
+        self._records: deque[RequestRecord] = deque(maxlen=limit)
+        self.dropped = 0
+        """How many records were dropped to keep within the limit since the last clear()."""
+
+    @property
+    def limit(self) -> int | None:
+        """The most records kept."""
+        return self._records.maxlen
 
     @overload
     def __getitem__(self, index: int) -> RequestRecord: ...
     @overload
     def __getitem__(self, index: slice) -> list[RequestRecord]: ...
     def __getitem__(self, index: int | slice) -> RequestRecord | list[RequestRecord]:
+        if isinstance(index, slice):
+            return list(self._records)[index]
         return self._records[index]
 
     def __len__(self) -> int:
@@ -63,11 +101,14 @@ class RequestLog(Sequence[RequestRecord]):
 
     def append(self, record: RequestRecord) -> None:
         """Add one record (the server calls this)."""
+        if len(self._records) == self._records.maxlen:
+            self.dropped += 1
         self._records.append(record)
 
     def clear(self) -> None:
         """Forget every record."""
         self._records.clear()
+        self.dropped = 0
 
     def for_operation(self, operation: str) -> list[RequestRecord]:
         """The records of one operation, oldest first."""

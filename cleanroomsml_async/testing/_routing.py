@@ -17,13 +17,15 @@ class Route:
 
     operation: str
     method: str
+    template: str
     pattern: re.Pattern[str]
 
     @classmethod
     def for_operation(cls, name: str) -> Route:
         """Compile the route of one operation from its requestUri template."""
         http = operation_model(name).http
-        template: str = http["requestUri"]
+        # A requestUri may carry a literal query part ("/x?y"); routing is on the path.
+        template: str = http["requestUri"].split("?", 1)[0]
         # Match labels on the raw path: botocore percent-encodes '/' and ':' inside a label
         # (ARNs are full of both), and only the raw form keeps label boundaries intact.
         regex = ""
@@ -37,7 +39,7 @@ class Route:
                 regex += f"(?P<{name_}>[^/]+)"
             position = label.end()
         regex += re.escape(template[position:])
-        return cls(operation=name, method=http["method"], pattern=re.compile(regex))
+        return cls(name, http["method"], template, re.compile(regex))
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,19 +50,38 @@ class RouteMatch:
     uri_params: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class RouteMiss:
+    """No operation for this request; allowed lists the methods the path does serve."""
+
+    allowed: tuple[str, ...]
+
+
 class Router:
     """Finds the operation a request is for."""
 
     def __init__(self, operations: tuple[str, ...] = OPERATION_NAMES) -> None:
-        self._routes = [Route.for_operation(name) for name in operations]
+        routes = [Route.for_operation(name) for name in operations]
+        # Several operations share a path template and differ by method (GET, PATCH and
+        # DELETE on /memberships/{m}/trained-models/{arn}): one regex per template, tried
+        # once, then the method picks the operation.
+        self._templates: dict[str, tuple[re.Pattern[str], dict[str, str]]] = {}
+        for route in routes:
+            _, methods = self._templates.setdefault(route.template, (route.pattern, {}))
+            methods[route.method] = route.operation
+        self._table = list(self._templates.values())
 
-    def match(self, method: str, raw_path: str) -> RouteMatch | None:
-        """The operation for this method and percent-encoded path, or None."""
-        for route in self._routes:
-            if route.method != method:
+    def match(self, method: str, raw_path: str) -> RouteMatch | RouteMiss:
+        """The operation for this method and percent-encoded path, or what the path allows."""
+        allowed: list[str] = []
+        for pattern, methods in self._table:
+            found = pattern.fullmatch(raw_path)
+            if found is None:
                 continue
-            found = route.pattern.fullmatch(raw_path)
-            if found is not None:
-                params = {key: unquote(value) for key, value in found.groupdict().items()}
-                return RouteMatch(route.operation, params)
-        return None
+            operation = methods.get(method)
+            if operation is None:
+                allowed += methods
+                continue
+            params = {key: unquote(value) for key, value in found.groupdict().items()}
+            return RouteMatch(operation, params)
+        return RouteMiss(tuple(sorted(set(allowed))))

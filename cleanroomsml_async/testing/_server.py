@@ -1,14 +1,18 @@
-"""The HTTP side: routing, SigV4 presence check, faults, rest-json responses, request log."""
+"""The HTTP side: routing, SigV4 checks, faults, rest-json responses, request log.
+
+Paths under /_emulator/ are the emulator's own (no service path starts with an underscore):
+GET /_emulator/requests says how many requests are logged, DELETE /_emulator/requests
+clears the log, and POST /_emulator/reset drops all state, faults and logged requests.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-import re
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,50 +20,17 @@ from aiohttp import web
 
 from cleanroomsml_async.testing._errors import ApiError
 from cleanroomsml_async.testing._faults import FaultInjector, FaultPlan
-from cleanroomsml_async.testing._log import RequestLog, RequestRecord
+from cleanroomsml_async.testing._log import RequestLog, RequestRecord, masked_headers
 from cleanroomsml_async.testing._operations import Operations
-from cleanroomsml_async.testing._routing import RouteMatch, Router
-from cleanroomsml_async.testing._service import (
-    LIST_OPERATIONS,
-    OPERATION_NAMES,
-    SIGNING_NAME,
-    operation_model,
-)
+from cleanroomsml_async.testing._routing import RouteMatch, RouteMiss, Router
+from cleanroomsml_async.testing._service import LIST_OPERATIONS, OPERATION_NAMES, operation_model
+from cleanroomsml_async.testing._sigv4 import SigningPolicy, check_signature
+from cleanroomsml_async.testing._slow_clients import HeaderDeadlines
 from cleanroomsml_async.testing._validation import parse_input
 
+_CONTROL = "/_emulator/"
+
 logger = logging.getLogger("cleanroomsml_async.testing")
-
-_AUTHORIZATION = re.compile(
-    r"AWS4-HMAC-SHA256\s+"
-    r"Credential=[^/,\s]+/[0-9]{8}/(?P<region>[^/,\s]+)/(?P<service>[^/,\s]+)/aws4_request\s*,\s*"
-    r"SignedHeaders=[^,\s]+\s*,\s*"
-    r"Signature=[0-9a-f]+\s*"
-)
-
-
-def check_authorization(header: str | None) -> None:
-    """AccessDeniedException unless the request carries a SigV4 header for this service.
-
-    The signature itself is not verified: the emulator has no secret to check it with, and
-    what tests need is that the request was signed, for the right service.
-    """
-    if not header:
-        raise ApiError(
-            "AccessDeniedException",
-            "Missing Authentication Token: requests must be signed with AWS Signature Version 4.",
-        )
-    found = _AUTHORIZATION.fullmatch(header)
-    if found is None:
-        raise ApiError(
-            "AccessDeniedException",
-            "The Authorization header is not a valid AWS4-HMAC-SHA256 signature "
-            "(expected 'AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...').",
-        )
-    if found["service"] != SIGNING_NAME:
-        raise ApiError(
-            "AccessDeniedException",
-            f"Credential should be scoped to correct service: '{SIGNING_NAME}'.",
-        )
 
 
 def _loggable_body(body: bytes) -> Any:
@@ -68,17 +39,29 @@ def _loggable_body(body: bytes) -> Any:
     text = body.decode("utf-8", errors="replace")
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text
 
 
 class EmulatorServer:
     """Answers HTTP requests for the emulator; one instance per running server."""
 
-    def __init__(self, operations: Operations, faults: FaultInjector, log: RequestLog) -> None:
+    def __init__(
+        self,
+        operations: Operations,
+        faults: FaultInjector,
+        log: RequestLog,
+        *,
+        signing: SigningPolicy,
+        deadlines: HeaderDeadlines,
+        reset: Callable[[], None],
+    ) -> None:
         self._operations = operations
         self._faults = faults
         self._log = log
+        self._signing = signing
+        self.deadlines = deadlines
+        self._reset = reset
         self._router = Router()
         self._models = {name: operation_model(name) for name in OPERATION_NAMES}
         # Handlers still running. aiohttp forgets a handler whose client hung up (say, on a
@@ -94,14 +77,52 @@ class EmulatorServer:
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         """Answer one request, as the service would, and log it."""
+        self.deadlines.headers_arrived(request.transport)
+        try:
+            if request.rel_url.raw_path.startswith(_CONTROL):
+                return await self._control(request)
+            return await self._serve(request)
+        finally:
+            self.deadlines.response_sent(request.transport)
+
+    async def _control(self, request: web.BaseRequest) -> web.StreamResponse:
+        body: dict[str, Any]
+        action = (request.method, request.rel_url.raw_path[len(_CONTROL) :].rstrip("/"))
+        if action == ("GET", "requests"):
+            log = self._log
+            body = {"count": len(log), "dropped": log.dropped, "limit": log.limit}
+        elif action == ("DELETE", "requests"):
+            body = {"cleared": len(self._log)}
+            self._log.clear()
+        elif action == ("POST", "reset"):
+            self._reset()
+            body = {"reset": True}
+        else:
+            body = {
+                "message": "The emulator answers GET and DELETE /_emulator/requests and "
+                "POST /_emulator/reset."
+            }
+            return web.json_response(body, status=404)
+        return web.json_response(body)
+
+    async def _serve(self, request: web.BaseRequest) -> web.StreamResponse:
         arrived = time.time()
         started = time.monotonic()
         request_id = str(uuid.uuid4())
         raw_path = request.rel_url.raw_path
         query = dict(request.query)
-        body = await request.read()
-        match = self._router.match(request.method, raw_path)
         outcome = _Outcome()
+        try:
+            body = await request.read()
+        except web.HTTPException as refused:  # a body over the size limit
+            body = b""
+            outcome.refused = ApiError(
+                "RequestEntityTooLargeException" if refused.status == 413 else "BadRequest",
+                refused.reason,
+                status=refused.status,
+            )
+        found = self._router.match(request.method, raw_path)
+        match = found if isinstance(found, RouteMatch) else None
 
         def record(status: int, error_code: str | None) -> None:
             self._log.append(
@@ -110,7 +131,7 @@ class EmulatorServer:
                     method=request.method,
                     path=raw_path,
                     query=query,
-                    headers=dict(request.headers),
+                    headers=masked_headers(request.headers),
                     body=_loggable_body(body),
                     status=status,
                     error_code=error_code,
@@ -126,7 +147,7 @@ class EmulatorServer:
         if task is not None:
             self._in_flight.add(task)
         try:
-            await self._answer(request, match, query, body, outcome)
+            await self._answer(request, found, body, outcome)
         except asyncio.CancelledError:
             # Only stop() cancels a handler (mid injected delay, say): nothing was sent,
             # which status 0 says, but the request did arrive and belongs in the log.
@@ -153,21 +174,31 @@ class EmulatorServer:
     async def _answer(
         self,
         request: web.BaseRequest,
-        match: RouteMatch | None,
-        query: dict[str, str],
+        match: RouteMatch | RouteMiss,
         body: bytes,
         outcome: _Outcome,
     ) -> None:
         # Order matters and follows the service: no route, then no signature, then faults
         # (a throttled request is refused before it is looked at), then validation.
         try:
-            if match is None:
+            if outcome.refused is not None:
+                raise outcome.refused
+            if isinstance(match, RouteMiss):
+                served = f" (that path serves {', '.join(match.allowed)})" if match.allowed else ""
                 raise ApiError(
                     "UnknownOperationException",
                     f"No cleanroomsml operation is served at {request.method} "
-                    f"{request.rel_url.raw_path}.",
+                    f"{request.rel_url.raw_path}{served}.",
                 )
-            check_authorization(request.headers.get("Authorization"))
+            check_signature(
+                self._signing,
+                request.method,
+                request.rel_url.raw_path,
+                request.rel_url.raw_query_string,
+                request.headers,
+                body,
+                time.time(),
+            )
             outcome.plan = plan = self._faults.plan(
                 match.operation, match.operation in LIST_OPERATIONS
             )
@@ -175,6 +206,7 @@ class EmulatorServer:
                 await asyncio.sleep(plan.delay)
             if plan.error is not None:
                 raise plan.error
+            query = {key: request.query.getall(key) for key in set(request.query)}
             params = parse_input(self._models[match.operation], match.uri_params, query, body)
             outcome.payload = self._operations.call(match.operation, params, plan)
         except ApiError as error:
@@ -199,6 +231,7 @@ class _Outcome:
     error_code: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     plan: FaultPlan = field(default_factory=FaultPlan)
+    refused: ApiError | None = None
 
 
 async def _send_then_hang_up(

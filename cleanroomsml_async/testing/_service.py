@@ -11,34 +11,6 @@ SERVICE_NAME = "cleanroomsml"
 # SigV4 signs with the endpoint prefix, not the botocore service name.
 SIGNING_NAME = "cleanrooms-ml"
 
-LIST_AUDIENCE_EXPORT_JOBS = "ListAudienceExportJobs"
-LIST_AUDIENCE_GENERATION_JOBS = "ListAudienceGenerationJobs"
-START_AUDIENCE_EXPORT_JOB = "StartAudienceExportJob"
-LIST_COLLABORATION_TRAINED_MODEL_EXPORT_JOBS = "ListCollaborationTrainedModelExportJobs"
-GET_AUDIENCE_MODEL = "GetAudienceModel"
-
-OPERATION_NAMES: tuple[str, ...] = (
-    LIST_AUDIENCE_EXPORT_JOBS,
-    LIST_AUDIENCE_GENERATION_JOBS,
-    START_AUDIENCE_EXPORT_JOB,
-    LIST_COLLABORATION_TRAINED_MODEL_EXPORT_JOBS,
-    GET_AUDIENCE_MODEL,
-)
-LIST_OPERATIONS: frozenset[str] = frozenset(
-    {
-        LIST_AUDIENCE_EXPORT_JOBS,
-        LIST_AUDIENCE_GENERATION_JOBS,
-        LIST_COLLABORATION_TRAINED_MODEL_EXPORT_JOBS,
-    }
-)
-
-# Codes the service sends that are not modelled as error shapes in service-2.json.
-_UNMODELLED_ERROR_STATUS: dict[str, int] = {
-    "UnknownOperationException": 404,
-    "InternalServerException": 500,
-    "ServiceUnavailableException": 503,
-}
-
 
 @functools.cache
 def service_model() -> Any:
@@ -49,6 +21,23 @@ def service_model() -> Any:
 def operation_model(name: str) -> Any:
     """The botocore OperationModel of one operation."""
     return service_model().operation_model(name)
+
+
+#: Every operation of the service, in the model's order.
+OPERATION_NAMES: tuple[str, ...] = tuple(service_model().operation_names)
+#: The operations that page (those with a paginator, which are those taking a nextToken).
+LIST_OPERATIONS: frozenset[str] = frozenset(_service_model.paginator_config())
+
+# Codes the service sends that are not modelled as error shapes in service-2.json.
+_UNMODELLED_ERROR_STATUS: dict[str, int] = {
+    "UnknownOperationException": 404,
+    "InternalServerException": 500,
+    "ServiceUnavailableException": 503,
+    "InvalidSignatureException": 403,
+    "UnrecognizedClientException": 403,
+    "IncompleteSignatureException": 403,
+    "RequestEntityTooLargeException": 413,
+}
 
 
 @functools.cache

@@ -15,6 +15,12 @@ from cleanroomsml_async._java_regex import whole_value
 from cleanroomsml_async.testing._errors import validation_error
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# Python refuses to convert integers of more than 4300 digits (and JSON parsing of them);
+# anything beyond 19 digits is out of every integer range of the model anyway.
+_MAX_DIGITS = 19
+# The bounds of the model's integer types (the service reads them as Java int and long).
+_INTEGER_RANGE = {"integer": 2**31, "long": 2**63}
 _patterns: dict[str, re.Pattern[str]] = {}
 
 
@@ -31,17 +37,21 @@ def _show(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, str):
-        return f"'{value}'"
-    return f"'{json.dumps(value)}'"
+        return f"'{_clip(value)}'"
+    return f"'{_clip(json.dumps(value))}'"
 
 
 def parse_input(
     operation: Any,
     uri_params: Mapping[str, str],
-    query: Mapping[str, str],
+    query: Mapping[str, list[str]],
     body: bytes,
 ) -> dict[str, Any]:
-    """The request's input as a dict keyed by member name; ValidationException if invalid."""
+    """The request's input as a dict keyed by member name; ValidationException if invalid.
+
+    query maps each parameter to all its values, in order: a list member (UntagResource's
+    tagKeys) is sent as the same parameter repeated.
+    """
     shape = operation.input_shape
     params: dict[str, Any] = {}
     problems: list[str] = []
@@ -52,12 +62,20 @@ def parse_input(
         if location is None:
             body_members[name] = member
             continue
-        source = uri_params if location == "uri" else query if location == "querystring" else {}
-        raw = source.get(wire_name)
-        if raw is not None:
-            value = _from_text(raw, member, name, problems)
-            if value is not None:
-                params[name] = value
+        if location == "uri":
+            raw = uri_params.get(wire_name)
+            if raw is not None:
+                _set_from_text(params, name, raw, member, problems)
+        elif location == "querystring":
+            values = query.get(wire_name)
+            if not values:
+                continue
+            if member.type_name == "list":
+                items = [_from_text(raw, member.member, name, problems) for raw in values]
+                params[name] = [item for item in items if item is not None]
+            else:
+                # A repeated scalar parameter: the service reads the first.
+                _set_from_text(params, name, values[0], member, problems)
     if body_members:
         document = _json_object(body)
         for name in body_members:
@@ -71,6 +89,14 @@ def parse_input(
     return params
 
 
+def _set_from_text(
+    params: dict[str, Any], name: str, raw: str, shape: Any, problems: list[str]
+) -> None:
+    value = _from_text(raw, shape, name, problems)
+    if value is not None:
+        params[name] = value
+
+
 def _json_object(body: bytes) -> dict[str, Any]:
     if not body.strip():
         return {}
@@ -78,6 +104,8 @@ def _json_object(body: bytes) -> dict[str, Any]:
         document = json.loads(body)
     except ValueError as error:
         raise validation_error(f"The request body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise validation_error("The request body is nested too deeply.") from None
     if not isinstance(document, dict):
         raise validation_error("The request body must be a JSON object.")
     return document
@@ -87,10 +115,25 @@ def _from_text(raw: str, shape: Any, path: str, problems: list[str]) -> Any:
     # Query strings and labels carry text; the shape says what it must parse as.
     kind = shape.type_name
     if kind in ("integer", "long"):
-        if _INTEGER.fullmatch(raw):
-            return int(raw)
+        if not _INTEGER.fullmatch(raw):
+            problems.append(
+                f"Value '{_clip(raw)}' at '{path}' failed to satisfy constraint: "
+                "Member must be an integer"
+            )
+            return None
+        if len(raw.lstrip("+-").lstrip("0")) > _MAX_DIGITS:
+            problems.append(
+                f"Value '{_clip(raw)}' at '{path}' failed to satisfy constraint: "
+                f"Member must be a {'32' if kind == 'integer' else '64'}-bit integer"
+            )
+            return None
+        return int(raw)
+    if kind in ("float", "double"):
+        if _NUMBER.fullmatch(raw):
+            return float(raw)
         problems.append(
-            f"Value '{raw}' at '{path}' failed to satisfy constraint: Member must be an integer"
+            f"Value '{_clip(raw)}' at '{path}' failed to satisfy constraint: "
+            "Member must be a number"
         )
         return None
     if kind == "boolean":
@@ -101,6 +144,11 @@ def _from_text(raw: str, shape: Any, path: str, problems: list[str]) -> Any:
         )
         return None
     return raw
+
+
+def _clip(raw: str) -> str:
+    # Echo a hostile value back, but not all 5000 digits of it.
+    return raw if len(raw) <= 40 else raw[:40] + "..."
 
 
 def check_structure(
@@ -162,6 +210,10 @@ def check_value(shape: Any, value: Any, path: str, problems: list[str]) -> None:
     elif kind in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int):
             fail("Member must be an integer")
+            return
+        bound = _INTEGER_RANGE[kind]
+        if not -bound <= value < bound:
+            fail(f"Member must be a {'32' if kind == 'integer' else '64'}-bit integer")
             return
         _check_range(value, meta, fail)
     elif kind in ("float", "double"):

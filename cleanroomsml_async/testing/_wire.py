@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+from cleanroomsml_async.testing._kinds import arn_formats, kinds
+
 _URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+")
 
 DEFAULT_REGION = "us-east-1"
@@ -70,6 +72,44 @@ class ArnFactory:
         """arn:...:membership/<membership uuid>/trained-model/<id>."""
         membership = membership_id or new_id()
         return f"{self._prefix}membership/{membership}/trained-model/{resource_id or new_id()}"
+
+    def new(
+        self,
+        kind: str,
+        *,
+        membership_id: str | None = None,
+        resource_id: str | None = None,
+    ) -> str:
+        """A fresh ARN of any kind of resource (e.g. "MLInputChannel"), as its pattern wants.
+
+        Kinds made in a membership (associations, ML input channels, trained models,
+        inference jobs) get ``membership/<membership_id>/`` in front; a new membership id
+        if none is given.
+        """
+        arn_format = kinds()[kind].arn_format
+        if arn_format is None:
+            raise ValueError(f"a {kind} has no ARN")
+        return self.of_shape(
+            arn_format.shape, membership_id=membership_id, resource_id=resource_id
+        )
+
+    def of_shape(
+        self,
+        shape: str,
+        *,
+        membership_id: str | None = None,
+        resource_id: str | None = None,
+    ) -> str:
+        """A fresh ARN for an ARN shape of the model (e.g. "TrainedModelArn")."""
+        arn_format = arn_formats()[shape]
+        membership = ""
+        if arn_format.in_membership:
+            membership = f"membership/{membership_id or new_id()}/"
+        return f"{self._prefix}{membership}{arn_format.resource_type}/{resource_id or new_id()}"
+
+    def iam_role(self, name: str = "cleanrooms-ml-access") -> str:
+        """arn:aws:iam::<account>:role/<name>."""
+        return f"arn:aws:iam::{self.account_id}:role/{name}"
 
     def kms_key(self, key_id: str | None = None) -> str:
         """arn:aws:kms:...:key/<id>."""

@@ -22,8 +22,12 @@ __all__ = ["cleanroomsml_client", "cleanroomsml_emulator"]
 
 @pytest_asyncio.fixture
 async def cleanroomsml_emulator() -> AsyncIterator[LocalCleanRoomsML]:
-    """A started LocalCleanRoomsML on a free loopback port, stopped after the test."""
-    async with LocalCleanRoomsML() as emulator:
+    """A started LocalCleanRoomsML on a free loopback port, stopped after the test.
+
+    It verifies signatures (strict SigV4) against the credentials emulator.client() uses,
+    so a client that signs wrongly fails here rather than against AWS.
+    """
+    async with LocalCleanRoomsML(strict_signing=True) as emulator:
         yield emulator
 
 

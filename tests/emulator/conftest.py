@@ -43,8 +43,9 @@ def _shared_aio_session() -> AioSession:
 
 @pytest_asyncio.fixture
 async def emulator() -> AsyncIterator[LocalCleanRoomsML]:
-    """A running emulator whose started export jobs turn ACTIVE after 1 s."""
-    async with LocalCleanRoomsML(export_job_activation_delay=1.0) as emu:
+    """A running emulator whose started export jobs turn ACTIVE after 1 s, verifying every
+    signature (strict SigV4)."""
+    async with LocalCleanRoomsML(export_job_activation_delay=1.0, strict_signing=True) as emu:
         yield emu
 
 

@@ -40,6 +40,7 @@ async def test_client_fixture_talks_to_the_emulator(
 async def test_client_keyword_arguments_override_the_defaults(
     cleanroomsml_emulator: LocalCleanRoomsML,
 ) -> None:
+    cleanroomsml_emulator.add_credentials("AKIDOTHER", "testing")  # it verifies signatures
     async with cleanroomsml_emulator.client(aws_access_key_id="AKIDOTHER") as client:
         page = await client.list_audience_generation_jobs()
 

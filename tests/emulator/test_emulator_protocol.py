@@ -25,6 +25,22 @@ async def fetch(
         return response.status, dict(response.headers), await response.read()
 
 
+async def test_unverified_signatures_pass_outside_strict_mode(
+    make_client: Callable[..., Any],
+) -> None:
+    # Off by default: a user's tests need not share the emulator's credentials.
+    async with LocalCleanRoomsML() as lenient:
+        status, _, _ = await fetch(
+            "GET",
+            f"{lenient.endpoint_url}/audience-export-job",
+            {
+                "Authorization": "AWS4-HMAC-SHA256 Credential=a/20240101/xx-nowhere-9/"
+                "cleanrooms-ml/aws4_request, SignedHeaders=host, Signature=00ff"
+            },
+        )
+    assert status == 200
+
+
 @pytest.mark.parametrize(
     "authorization",
     [
@@ -84,7 +100,9 @@ async def test_signed_request_succeeds_with_json(
         ("GET", "/no-such-thing"),
         ("DELETE", "/audience-export-job"),
         ("GET", "/audience-model/"),
-        ("GET", "/collaborations/x/trained-models/y"),
+        # GetCollaborationTrainedModel is one label deeper, and x is not a UUID anyway.
+        ("GET", "/collaborations/x/trained-models/y/z"),
+        ("POST", "/memberships/x/trained-models/y"),
     ],
 )
 async def test_unknown_route_is_404(
@@ -117,16 +135,24 @@ async def test_every_response_carries_a_fresh_request_id(
     assert [record.request_id for record in emulator.requests] == ids
 
 
-async def test_error_members_beyond_message_are_sent(emulator: LocalCleanRoomsML) -> None:
+async def test_error_members_beyond_message_are_sent(
+    emulator: LocalCleanRoomsML, sign: Signer
+) -> None:
     emulator.faults.error("ServiceQuotaExceededException", message="too many")
-    status, headers, body = await fetch(
-        "GET",
-        f"{emulator.endpoint_url}/audience-export-job",
-        {
-            "Authorization": "AWS4-HMAC-SHA256 Credential=a/20240101/us-east-1/cleanrooms-ml/"
-            "aws4_request, SignedHeaders=host, Signature=00ff"
-        },
-    )
+    url = f"{emulator.endpoint_url}/audience-export-job"
+    status, headers, body = await fetch("GET", url, sign("GET", url))
     assert status == 402
     assert headers["x-amzn-ErrorType"] == "ServiceQuotaExceededException"
     assert json.loads(body) == {"message": "too many"}
+
+
+async def test_a_method_the_path_does_not_serve_names_the_ones_it_does(
+    emulator: LocalCleanRoomsML, sign: Signer
+) -> None:
+    # GET, PATCH and DELETE share this template (GetTrainedModel, CancelTrainedModel,
+    # DeleteTrainedModelOutput); PUT is none of them.
+    url = f"{emulator.endpoint_url}/memberships/m/trained-models/t"
+    status, headers, body = await fetch("PUT", url, sign("PUT", url))
+    assert status == 404
+    assert headers["x-amzn-ErrorType"] == "UnknownOperationException"
+    assert "DELETE, GET, PATCH" in json.loads(body)["message"]

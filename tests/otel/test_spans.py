@@ -168,17 +168,21 @@ async def test_no_credential_in_any_span(
     spans: InMemorySpanExporter,
 ) -> None:
     secret, token = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzSPANSECRET", "FwoGZXIvYXdzSPANTOKEN//wE=="
+    emulator.add_credentials("AKIASPANSEXAMPLE0001", secret)
     async with emulator.client(
         session=aio_session,
         tracer_provider=provider,
         retry=NO_SLEEP,
+        aws_access_key_id="AKIASPANSEXAMPLE0001",
         aws_secret_access_key=secret,
         aws_session_token=token,
     ) as client:
         emulator.faults.throttle(1)
         with pytest.raises(ResourceNotFoundException):
             await client.get_audience_model(audience_model_arn=emulator.arns.audience_model())
-    assert emulator.requests[0].headers["X-Amz-Security-Token"] == token  # the control
+    # The control: sent and signed with (the emulator verifies signatures, and masks the token).
+    assert emulator.requests[0].status == 429
+    assert emulator.requests[0].headers["X-Amz-Security-Token"] == "<redacted>"
     (span,) = spans.get_finished_spans()
     text = span.to_json()
     assert secret not in text
