@@ -279,3 +279,17 @@ async def test_no_credential_in_any_event(
         for text in (repr(event), str(event.error), repr(event.error)):
             assert SECRET not in text
             assert TOKEN not in text
+
+
+async def test_a_with_options_view_shares_the_clients_hooks(
+    emulator: LocalCleanRoomsML, aio_session: AioSession
+) -> None:
+    arn = emulator.add_audience_model()["audienceModelArn"]
+    recorder = Recorder(emulator)
+    async with hooked_client(emulator, aio_session, recorder.hooks()) as client:
+        fail_fast = client.with_options(retry=RetryPolicy(max_attempts=2, initial_delay=0))
+        emulator.faults.throttle(1)
+        await fail_fast.get_audience_model(audience_model_arn=arn)
+        await client.get_audience_model(audience_model_arn=arn)
+    assert [(e.attempt, e.max_attempts) for e in recorder.attempts] == [(1, 2), (2, 2), (1, 5)]
+    assert [c.attempts for c in recorder.calls] == [2, 1]
