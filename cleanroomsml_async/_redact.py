@@ -26,8 +26,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from botocore import UNSIGNED
-from botocore.credentials import RefreshableCredentials
 from pydantic import SecretStr
 
 __all__ = ["MASK", "ClientCredentials", "Watch", "watch"]
@@ -216,6 +214,11 @@ class ClientCredentials:
         The secrets are unwrapped only in arguments, never held in a local: a traceback
         display that shows locals (Sentry, ``pytest -l``) must not print them.
         """
+        # Why imported here: botocore.credentials (and urllib3 behind it) was a fifth of
+        # ``import cleanroomsml_async``, and only a client that opens needs it.
+        from botocore import UNSIGNED
+        from botocore.credentials import RefreshableCredentials
+
         handle = watch(_unwrapped(secret) for secret in given[1:])
         try:
             if given[0] is not None or given[1] is not None:
