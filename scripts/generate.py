@@ -421,7 +421,7 @@ def pattern_words(shape: Shape) -> tuple[str, str] | None:
     return words, example
 
 
-def constraint(shape: Shape, types: Types) -> str:
+def constraint(shape: Shape) -> str:
     """What a sent value must be, as a sentence for a docstring."""
     meta = shape.metadata
     if isinstance(shape, StructureShape):
@@ -592,7 +592,7 @@ class ModelsModule:
                 lines.append(f"    {python_name}: {annotation} | None = {default}")
             text = plain_text(member.documentation)
             if sent and name == shape.name:
-                note = constraint(member, self.types)
+                note = constraint(member)
                 text = f"{text}\n\n{note}" if note else text
             lines += docstring(text.strip(), "    ")
         return lines
@@ -913,7 +913,7 @@ class ClientModule:
                 part
                 for part in (
                     first_sentence(member.documentation),
-                    constraint(member, self.types),
+                    constraint(member),
                     "Required." if required else "",
                 )
                 if part
