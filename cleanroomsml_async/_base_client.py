@@ -369,6 +369,11 @@ class BaseClient:
             async def attempt() -> dict[str, Any]:
                 nonlocal attempts
                 attempts += 1
+                if not operation.output_ready:
+                    # The first call of an operation imports its response models and builds
+                    # their validator (milliseconds of CPU): scheduled now, that work runs
+                    # while the request is on the wire instead of after the response is in.
+                    asyncio.get_running_loop().call_soon(operation.prepare_output)
                 try:
                     response: dict[str, Any] = await send(**params)
                 except Exception as error:

@@ -75,11 +75,11 @@ __all__ = [
     "WAITER_FAILED_STATES",
 ]
 
-CANCEL_TRAINED_MODEL = APIOperation(
+CANCEL_TRAINED_MODEL: APIOperation[models.CancelTrainedModelRequest, ResponseModel] = APIOperation(
     "CancelTrainedModel",
     "cancel_trained_model",
-    models.CancelTrainedModelRequest,
-    ResponseModel,
+    "CancelTrainedModelRequest",
+    None,
     errors=(
         "ConflictException",
         "ValidationException",
@@ -89,11 +89,13 @@ CANCEL_TRAINED_MODEL = APIOperation(
     ),
 )
 
-CANCEL_TRAINED_MODEL_INFERENCE_JOB = APIOperation(
+CANCEL_TRAINED_MODEL_INFERENCE_JOB: APIOperation[
+    models.CancelTrainedModelInferenceJobRequest, ResponseModel
+] = APIOperation(
     "CancelTrainedModelInferenceJob",
     "cancel_trained_model_inference_job",
-    models.CancelTrainedModelInferenceJobRequest,
-    ResponseModel,
+    "CancelTrainedModelInferenceJobRequest",
+    None,
     errors=(
         "ConflictException",
         "ValidationException",
@@ -103,11 +105,13 @@ CANCEL_TRAINED_MODEL_INFERENCE_JOB = APIOperation(
     ),
 )
 
-CREATE_AUDIENCE_MODEL = APIOperation(
+CREATE_AUDIENCE_MODEL: APIOperation[
+    models.CreateAudienceModelRequest, models.CreateAudienceModelResponse
+] = APIOperation(
     "CreateAudienceModel",
     "create_audience_model",
-    models.CreateAudienceModelRequest,
-    models.CreateAudienceModelResponse,
+    "CreateAudienceModelRequest",
+    "CreateAudienceModelResponse",
     errors=(
         "ConflictException",
         "ValidationException",
@@ -118,11 +122,13 @@ CREATE_AUDIENCE_MODEL = APIOperation(
     ),
 )
 
-CREATE_CONFIGURED_AUDIENCE_MODEL = APIOperation(
+CREATE_CONFIGURED_AUDIENCE_MODEL: APIOperation[
+    models.CreateConfiguredAudienceModelRequest, models.CreateConfiguredAudienceModelResponse
+] = APIOperation(
     "CreateConfiguredAudienceModel",
     "create_configured_audience_model",
-    models.CreateConfiguredAudienceModelRequest,
-    models.CreateConfiguredAudienceModelResponse,
+    "CreateConfiguredAudienceModelRequest",
+    "CreateConfiguredAudienceModelResponse",
     errors=(
         "ConflictException",
         "ValidationException",
@@ -133,11 +139,13 @@ CREATE_CONFIGURED_AUDIENCE_MODEL = APIOperation(
     ),
 )
 
-CREATE_CONFIGURED_MODEL_ALGORITHM = APIOperation(
+CREATE_CONFIGURED_MODEL_ALGORITHM: APIOperation[
+    models.CreateConfiguredModelAlgorithmRequest, models.CreateConfiguredModelAlgorithmResponse
+] = APIOperation(
     "CreateConfiguredModelAlgorithm",
     "create_configured_model_algorithm",
-    models.CreateConfiguredModelAlgorithmRequest,
-    models.CreateConfiguredModelAlgorithmResponse,
+    "CreateConfiguredModelAlgorithmRequest",
+    "CreateConfiguredModelAlgorithmResponse",
     errors=(
         "ConflictException",
         "ValidationException",
@@ -147,11 +155,14 @@ CREATE_CONFIGURED_MODEL_ALGORITHM = APIOperation(
     ),
 )
 
-CREATE_CONFIGURED_MODEL_ALGORITHM_ASSOCIATION = APIOperation(
-    "CreateConfiguredModelAlgorithmAssociation",
-    "create_configured_model_algorithm_association",
+CREATE_CONFIGURED_MODEL_ALGORITHM_ASSOCIATION: APIOperation[
     models.CreateConfiguredModelAlgorithmAssociationRequest,
     models.CreateConfiguredModelAlgorithmAssociationResponse,
+] = APIOperation(
+    "CreateConfiguredModelAlgorithmAssociation",
+    "create_configured_model_algorithm_association",
+    "CreateConfiguredModelAlgorithmAssociationRequest",
+    "CreateConfiguredModelAlgorithmAssociationResponse",
     errors=(
         "ConflictException",
         "ValidationException",
@@ -162,11 +173,13 @@ CREATE_CONFIGURED_MODEL_ALGORITHM_ASSOCIATION = APIOperation(
     ),
 )
 
-CREATE_ML_INPUT_CHANNEL = APIOperation(
+CREATE_ML_INPUT_CHANNEL: APIOperation[
+    models.CreateMLInputChannelRequest, models.CreateMLInputChannelResponse
+] = APIOperation(
     "CreateMLInputChannel",
     "create_ml_input_channel",
-    models.CreateMLInputChannelRequest,
-    models.CreateMLInputChannelResponse,
+    "CreateMLInputChannelRequest",
+    "CreateMLInputChannelResponse",
     errors=(
         "ConflictException",
         "ValidationException",
@@ -177,11 +190,13 @@ CREATE_ML_INPUT_CHANNEL = APIOperation(
     ),
 )
 
-CREATE_TRAINED_MODEL = APIOperation(
+CREATE_TRAINED_MODEL: APIOperation[
+    models.CreateTrainedModelRequest, models.CreateTrainedModelResponse
+] = APIOperation(
     "CreateTrainedModel",
     "create_trained_model",
-    models.CreateTrainedModelRequest,
-    models.CreateTrainedModelResponse,
+    "CreateTrainedModelRequest",
+    "CreateTrainedModelResponse",
     errors=(
         "ConflictException",
         "ValidationException",
@@ -193,11 +208,13 @@ CREATE_TRAINED_MODEL = APIOperation(
     ),
 )
 
-CREATE_TRAINING_DATASET = APIOperation(
+CREATE_TRAINING_DATASET: APIOperation[
+    models.CreateTrainingDatasetRequest, models.CreateTrainingDatasetResponse
+] = APIOperation(
     "CreateTrainingDataset",
     "create_training_dataset",
-    models.CreateTrainingDatasetRequest,
-    models.CreateTrainingDatasetResponse,
+    "CreateTrainingDatasetRequest",
+    "CreateTrainingDatasetResponse",
     errors=(
         "ConflictException",
         "ValidationException",
@@ -206,11 +223,13 @@ CREATE_TRAINING_DATASET = APIOperation(
     ),
 )
 
-DELETE_AUDIENCE_GENERATION_JOB = APIOperation(
+DELETE_AUDIENCE_GENERATION_JOB: APIOperation[
+    models.DeleteAudienceGenerationJobRequest, ResponseModel
+] = APIOperation(
     "DeleteAudienceGenerationJob",
     "delete_audience_generation_job",
-    models.DeleteAudienceGenerationJobRequest,
-    ResponseModel,
+    "DeleteAudienceGenerationJobRequest",
+    None,
     errors=(
         "ConflictException",
         "ValidationException",
@@ -220,25 +239,29 @@ DELETE_AUDIENCE_GENERATION_JOB = APIOperation(
     ),
 )
 
-DELETE_AUDIENCE_MODEL = APIOperation(
-    "DeleteAudienceModel",
-    "delete_audience_model",
-    models.DeleteAudienceModelRequest,
-    ResponseModel,
-    errors=(
-        "ConflictException",
-        "ValidationException",
-        "AccessDeniedException",
-        "ResourceNotFoundException",
-        "ThrottlingException",
-    ),
+DELETE_AUDIENCE_MODEL: APIOperation[models.DeleteAudienceModelRequest, ResponseModel] = (
+    APIOperation(
+        "DeleteAudienceModel",
+        "delete_audience_model",
+        "DeleteAudienceModelRequest",
+        None,
+        errors=(
+            "ConflictException",
+            "ValidationException",
+            "AccessDeniedException",
+            "ResourceNotFoundException",
+            "ThrottlingException",
+        ),
+    )
 )
 
-DELETE_CONFIGURED_AUDIENCE_MODEL = APIOperation(
+DELETE_CONFIGURED_AUDIENCE_MODEL: APIOperation[
+    models.DeleteConfiguredAudienceModelRequest, ResponseModel
+] = APIOperation(
     "DeleteConfiguredAudienceModel",
     "delete_configured_audience_model",
-    models.DeleteConfiguredAudienceModelRequest,
-    ResponseModel,
+    "DeleteConfiguredAudienceModelRequest",
+    None,
     errors=(
         "ConflictException",
         "ValidationException",
@@ -248,11 +271,13 @@ DELETE_CONFIGURED_AUDIENCE_MODEL = APIOperation(
     ),
 )
 
-DELETE_CONFIGURED_AUDIENCE_MODEL_POLICY = APIOperation(
+DELETE_CONFIGURED_AUDIENCE_MODEL_POLICY: APIOperation[
+    models.DeleteConfiguredAudienceModelPolicyRequest, ResponseModel
+] = APIOperation(
     "DeleteConfiguredAudienceModelPolicy",
     "delete_configured_audience_model_policy",
-    models.DeleteConfiguredAudienceModelPolicyRequest,
-    ResponseModel,
+    "DeleteConfiguredAudienceModelPolicyRequest",
+    None,
     errors=(
         "ValidationException",
         "AccessDeniedException",
@@ -261,11 +286,13 @@ DELETE_CONFIGURED_AUDIENCE_MODEL_POLICY = APIOperation(
     ),
 )
 
-DELETE_CONFIGURED_MODEL_ALGORITHM = APIOperation(
+DELETE_CONFIGURED_MODEL_ALGORITHM: APIOperation[
+    models.DeleteConfiguredModelAlgorithmRequest, ResponseModel
+] = APIOperation(
     "DeleteConfiguredModelAlgorithm",
     "delete_configured_model_algorithm",
-    models.DeleteConfiguredModelAlgorithmRequest,
-    ResponseModel,
+    "DeleteConfiguredModelAlgorithmRequest",
+    None,
     errors=(
         "ConflictException",
         "ValidationException",
@@ -275,11 +302,13 @@ DELETE_CONFIGURED_MODEL_ALGORITHM = APIOperation(
     ),
 )
 
-DELETE_CONFIGURED_MODEL_ALGORITHM_ASSOCIATION = APIOperation(
+DELETE_CONFIGURED_MODEL_ALGORITHM_ASSOCIATION: APIOperation[
+    models.DeleteConfiguredModelAlgorithmAssociationRequest, ResponseModel
+] = APIOperation(
     "DeleteConfiguredModelAlgorithmAssociation",
     "delete_configured_model_algorithm_association",
-    models.DeleteConfiguredModelAlgorithmAssociationRequest,
-    ResponseModel,
+    "DeleteConfiguredModelAlgorithmAssociationRequest",
+    None,
     errors=(
         "ConflictException",
         "ValidationException",
@@ -289,24 +318,28 @@ DELETE_CONFIGURED_MODEL_ALGORITHM_ASSOCIATION = APIOperation(
     ),
 )
 
-DELETE_ML_CONFIGURATION = APIOperation(
-    "DeleteMLConfiguration",
-    "delete_ml_configuration",
-    models.DeleteMLConfigurationRequest,
-    ResponseModel,
-    errors=(
-        "ValidationException",
-        "AccessDeniedException",
-        "ResourceNotFoundException",
-        "ThrottlingException",
-    ),
+DELETE_ML_CONFIGURATION: APIOperation[models.DeleteMLConfigurationRequest, ResponseModel] = (
+    APIOperation(
+        "DeleteMLConfiguration",
+        "delete_ml_configuration",
+        "DeleteMLConfigurationRequest",
+        None,
+        errors=(
+            "ValidationException",
+            "AccessDeniedException",
+            "ResourceNotFoundException",
+            "ThrottlingException",
+        ),
+    )
 )
 
-DELETE_ML_INPUT_CHANNEL_DATA = APIOperation(
+DELETE_ML_INPUT_CHANNEL_DATA: APIOperation[
+    models.DeleteMLInputChannelDataRequest, ResponseModel
+] = APIOperation(
     "DeleteMLInputChannelData",
     "delete_ml_input_channel_data",
-    models.DeleteMLInputChannelDataRequest,
-    ResponseModel,
+    "DeleteMLInputChannelDataRequest",
+    None,
     errors=(
         "ConflictException",
         "ValidationException",
@@ -316,11 +349,13 @@ DELETE_ML_INPUT_CHANNEL_DATA = APIOperation(
     ),
 )
 
-DELETE_TRAINED_MODEL_OUTPUT = APIOperation(
+DELETE_TRAINED_MODEL_OUTPUT: APIOperation[
+    models.DeleteTrainedModelOutputRequest, ResponseModel
+] = APIOperation(
     "DeleteTrainedModelOutput",
     "delete_trained_model_output",
-    models.DeleteTrainedModelOutputRequest,
-    ResponseModel,
+    "DeleteTrainedModelOutputRequest",
+    None,
     errors=(
         "ConflictException",
         "ValidationException",
@@ -330,25 +365,29 @@ DELETE_TRAINED_MODEL_OUTPUT = APIOperation(
     ),
 )
 
-DELETE_TRAINING_DATASET = APIOperation(
-    "DeleteTrainingDataset",
-    "delete_training_dataset",
-    models.DeleteTrainingDatasetRequest,
-    ResponseModel,
-    errors=(
-        "ConflictException",
-        "ValidationException",
-        "AccessDeniedException",
-        "ResourceNotFoundException",
-        "ThrottlingException",
-    ),
+DELETE_TRAINING_DATASET: APIOperation[models.DeleteTrainingDatasetRequest, ResponseModel] = (
+    APIOperation(
+        "DeleteTrainingDataset",
+        "delete_training_dataset",
+        "DeleteTrainingDatasetRequest",
+        None,
+        errors=(
+            "ConflictException",
+            "ValidationException",
+            "AccessDeniedException",
+            "ResourceNotFoundException",
+            "ThrottlingException",
+        ),
+    )
 )
 
-GET_AUDIENCE_GENERATION_JOB = APIOperation(
+GET_AUDIENCE_GENERATION_JOB: APIOperation[
+    models.GetAudienceGenerationJobRequest, models.GetAudienceGenerationJobResponse
+] = APIOperation(
     "GetAudienceGenerationJob",
     "get_audience_generation_job",
-    models.GetAudienceGenerationJobRequest,
-    models.GetAudienceGenerationJobResponse,
+    "GetAudienceGenerationJobRequest",
+    "GetAudienceGenerationJobResponse",
     errors=(
         "ValidationException",
         "AccessDeniedException",
@@ -357,11 +396,13 @@ GET_AUDIENCE_GENERATION_JOB = APIOperation(
     ),
 )
 
-GET_AUDIENCE_MODEL = APIOperation(
+GET_AUDIENCE_MODEL: APIOperation[
+    models.GetAudienceModelRequest, models.GetAudienceModelResponse
+] = APIOperation(
     "GetAudienceModel",
     "get_audience_model",
-    models.GetAudienceModelRequest,
-    models.GetAudienceModelResponse,
+    "GetAudienceModelRequest",
+    "GetAudienceModelResponse",
     errors=(
         "ValidationException",
         "AccessDeniedException",
@@ -370,11 +411,14 @@ GET_AUDIENCE_MODEL = APIOperation(
     ),
 )
 
-GET_COLLABORATION_CONFIGURED_MODEL_ALGORITHM_ASSOCIATION = APIOperation(
-    "GetCollaborationConfiguredModelAlgorithmAssociation",
-    "get_collaboration_configured_model_algorithm_association",
+GET_COLLABORATION_CONFIGURED_MODEL_ALGORITHM_ASSOCIATION: APIOperation[
     models.GetCollaborationConfiguredModelAlgorithmAssociationRequest,
     models.GetCollaborationConfiguredModelAlgorithmAssociationResponse,
+] = APIOperation(
+    "GetCollaborationConfiguredModelAlgorithmAssociation",
+    "get_collaboration_configured_model_algorithm_association",
+    "GetCollaborationConfiguredModelAlgorithmAssociationRequest",
+    "GetCollaborationConfiguredModelAlgorithmAssociationResponse",
     errors=(
         "ValidationException",
         "AccessDeniedException",
@@ -383,11 +427,13 @@ GET_COLLABORATION_CONFIGURED_MODEL_ALGORITHM_ASSOCIATION = APIOperation(
     ),
 )
 
-GET_COLLABORATION_ML_INPUT_CHANNEL = APIOperation(
+GET_COLLABORATION_ML_INPUT_CHANNEL: APIOperation[
+    models.GetCollaborationMLInputChannelRequest, models.GetCollaborationMLInputChannelResponse
+] = APIOperation(
     "GetCollaborationMLInputChannel",
     "get_collaboration_ml_input_channel",
-    models.GetCollaborationMLInputChannelRequest,
-    models.GetCollaborationMLInputChannelResponse,
+    "GetCollaborationMLInputChannelRequest",
+    "GetCollaborationMLInputChannelResponse",
     errors=(
         "ValidationException",
         "AccessDeniedException",
@@ -396,11 +442,13 @@ GET_COLLABORATION_ML_INPUT_CHANNEL = APIOperation(
     ),
 )
 
-GET_COLLABORATION_TRAINED_MODEL = APIOperation(
+GET_COLLABORATION_TRAINED_MODEL: APIOperation[
+    models.GetCollaborationTrainedModelRequest, models.GetCollaborationTrainedModelResponse
+] = APIOperation(
     "GetCollaborationTrainedModel",
     "get_collaboration_trained_model",
-    models.GetCollaborationTrainedModelRequest,
-    models.GetCollaborationTrainedModelResponse,
+    "GetCollaborationTrainedModelRequest",
+    "GetCollaborationTrainedModelResponse",
     errors=(
         "ValidationException",
         "AccessDeniedException",
@@ -409,11 +457,13 @@ GET_COLLABORATION_TRAINED_MODEL = APIOperation(
     ),
 )
 
-GET_CONFIGURED_AUDIENCE_MODEL = APIOperation(
+GET_CONFIGURED_AUDIENCE_MODEL: APIOperation[
+    models.GetConfiguredAudienceModelRequest, models.GetConfiguredAudienceModelResponse
+] = APIOperation(
     "GetConfiguredAudienceModel",
     "get_configured_audience_model",
-    models.GetConfiguredAudienceModelRequest,
-    models.GetConfiguredAudienceModelResponse,
+    "GetConfiguredAudienceModelRequest",
+    "GetConfiguredAudienceModelResponse",
     errors=(
         "ValidationException",
         "AccessDeniedException",
@@ -422,11 +472,13 @@ GET_CONFIGURED_AUDIENCE_MODEL = APIOperation(
     ),
 )
 
-GET_CONFIGURED_AUDIENCE_MODEL_POLICY = APIOperation(
+GET_CONFIGURED_AUDIENCE_MODEL_POLICY: APIOperation[
+    models.GetConfiguredAudienceModelPolicyRequest, models.GetConfiguredAudienceModelPolicyResponse
+] = APIOperation(
     "GetConfiguredAudienceModelPolicy",
     "get_configured_audience_model_policy",
-    models.GetConfiguredAudienceModelPolicyRequest,
-    models.GetConfiguredAudienceModelPolicyResponse,
+    "GetConfiguredAudienceModelPolicyRequest",
+    "GetConfiguredAudienceModelPolicyResponse",
     errors=(
         "ValidationException",
         "AccessDeniedException",
@@ -435,11 +487,13 @@ GET_CONFIGURED_AUDIENCE_MODEL_POLICY = APIOperation(
     ),
 )
 
-GET_CONFIGURED_MODEL_ALGORITHM = APIOperation(
+GET_CONFIGURED_MODEL_ALGORITHM: APIOperation[
+    models.GetConfiguredModelAlgorithmRequest, models.GetConfiguredModelAlgorithmResponse
+] = APIOperation(
     "GetConfiguredModelAlgorithm",
     "get_configured_model_algorithm",
-    models.GetConfiguredModelAlgorithmRequest,
-    models.GetConfiguredModelAlgorithmResponse,
+    "GetConfiguredModelAlgorithmRequest",
+    "GetConfiguredModelAlgorithmResponse",
     errors=(
         "ValidationException",
         "AccessDeniedException",
@@ -448,11 +502,14 @@ GET_CONFIGURED_MODEL_ALGORITHM = APIOperation(
     ),
 )
 
-GET_CONFIGURED_MODEL_ALGORITHM_ASSOCIATION = APIOperation(
-    "GetConfiguredModelAlgorithmAssociation",
-    "get_configured_model_algorithm_association",
+GET_CONFIGURED_MODEL_ALGORITHM_ASSOCIATION: APIOperation[
     models.GetConfiguredModelAlgorithmAssociationRequest,
     models.GetConfiguredModelAlgorithmAssociationResponse,
+] = APIOperation(
+    "GetConfiguredModelAlgorithmAssociation",
+    "get_configured_model_algorithm_association",
+    "GetConfiguredModelAlgorithmAssociationRequest",
+    "GetConfiguredModelAlgorithmAssociationResponse",
     errors=(
         "ValidationException",
         "AccessDeniedException",
@@ -461,11 +518,13 @@ GET_CONFIGURED_MODEL_ALGORITHM_ASSOCIATION = APIOperation(
     ),
 )
 
-GET_ML_CONFIGURATION = APIOperation(
+GET_ML_CONFIGURATION: APIOperation[
+    models.GetMLConfigurationRequest, models.GetMLConfigurationResponse
+] = APIOperation(
     "GetMLConfiguration",
     "get_ml_configuration",
-    models.GetMLConfigurationRequest,
-    models.GetMLConfigurationResponse,
+    "GetMLConfigurationRequest",
+    "GetMLConfigurationResponse",
     errors=(
         "ValidationException",
         "AccessDeniedException",
@@ -474,11 +533,13 @@ GET_ML_CONFIGURATION = APIOperation(
     ),
 )
 
-GET_ML_INPUT_CHANNEL = APIOperation(
+GET_ML_INPUT_CHANNEL: APIOperation[
+    models.GetMLInputChannelRequest, models.GetMLInputChannelResponse
+] = APIOperation(
     "GetMLInputChannel",
     "get_ml_input_channel",
-    models.GetMLInputChannelRequest,
-    models.GetMLInputChannelResponse,
+    "GetMLInputChannelRequest",
+    "GetMLInputChannelResponse",
     errors=(
         "ValidationException",
         "AccessDeniedException",
@@ -487,24 +548,28 @@ GET_ML_INPUT_CHANNEL = APIOperation(
     ),
 )
 
-GET_TRAINED_MODEL = APIOperation(
-    "GetTrainedModel",
-    "get_trained_model",
-    models.GetTrainedModelRequest,
-    models.GetTrainedModelResponse,
-    errors=(
-        "ValidationException",
-        "AccessDeniedException",
-        "ResourceNotFoundException",
-        "ThrottlingException",
-    ),
+GET_TRAINED_MODEL: APIOperation[models.GetTrainedModelRequest, models.GetTrainedModelResponse] = (
+    APIOperation(
+        "GetTrainedModel",
+        "get_trained_model",
+        "GetTrainedModelRequest",
+        "GetTrainedModelResponse",
+        errors=(
+            "ValidationException",
+            "AccessDeniedException",
+            "ResourceNotFoundException",
+            "ThrottlingException",
+        ),
+    )
 )
 
-GET_TRAINED_MODEL_INFERENCE_JOB = APIOperation(
+GET_TRAINED_MODEL_INFERENCE_JOB: APIOperation[
+    models.GetTrainedModelInferenceJobRequest, models.GetTrainedModelInferenceJobResponse
+] = APIOperation(
     "GetTrainedModelInferenceJob",
     "get_trained_model_inference_job",
-    models.GetTrainedModelInferenceJobRequest,
-    models.GetTrainedModelInferenceJobResponse,
+    "GetTrainedModelInferenceJobRequest",
+    "GetTrainedModelInferenceJobResponse",
     errors=(
         "ValidationException",
         "AccessDeniedException",
@@ -513,11 +578,13 @@ GET_TRAINED_MODEL_INFERENCE_JOB = APIOperation(
     ),
 )
 
-GET_TRAINING_DATASET = APIOperation(
+GET_TRAINING_DATASET: APIOperation[
+    models.GetTrainingDatasetRequest, models.GetTrainingDatasetResponse
+] = APIOperation(
     "GetTrainingDataset",
     "get_training_dataset",
-    models.GetTrainingDatasetRequest,
-    models.GetTrainingDatasetResponse,
+    "GetTrainingDatasetRequest",
+    "GetTrainingDatasetResponse",
     errors=(
         "ValidationException",
         "AccessDeniedException",
@@ -526,11 +593,13 @@ GET_TRAINING_DATASET = APIOperation(
     ),
 )
 
-LIST_AUDIENCE_EXPORT_JOBS = APIOperation(
+LIST_AUDIENCE_EXPORT_JOBS: APIOperation[
+    models.ListAudienceExportJobsRequest, models.ListAudienceExportJobsResponse
+] = APIOperation(
     "ListAudienceExportJobs",
     "list_audience_export_jobs",
-    models.ListAudienceExportJobsRequest,
-    models.ListAudienceExportJobsResponse,
+    "ListAudienceExportJobsRequest",
+    "ListAudienceExportJobsResponse",
     items="audience_export_jobs",
     errors=(
         "ValidationException",
@@ -539,11 +608,13 @@ LIST_AUDIENCE_EXPORT_JOBS = APIOperation(
     ),
 )
 
-LIST_AUDIENCE_GENERATION_JOBS = APIOperation(
+LIST_AUDIENCE_GENERATION_JOBS: APIOperation[
+    models.ListAudienceGenerationJobsRequest, models.ListAudienceGenerationJobsResponse
+] = APIOperation(
     "ListAudienceGenerationJobs",
     "list_audience_generation_jobs",
-    models.ListAudienceGenerationJobsRequest,
-    models.ListAudienceGenerationJobsResponse,
+    "ListAudienceGenerationJobsRequest",
+    "ListAudienceGenerationJobsResponse",
     items="audience_generation_jobs",
     errors=(
         "ValidationException",
@@ -552,11 +623,13 @@ LIST_AUDIENCE_GENERATION_JOBS = APIOperation(
     ),
 )
 
-LIST_AUDIENCE_MODELS = APIOperation(
+LIST_AUDIENCE_MODELS: APIOperation[
+    models.ListAudienceModelsRequest, models.ListAudienceModelsResponse
+] = APIOperation(
     "ListAudienceModels",
     "list_audience_models",
-    models.ListAudienceModelsRequest,
-    models.ListAudienceModelsResponse,
+    "ListAudienceModelsRequest",
+    "ListAudienceModelsResponse",
     items="audience_models",
     errors=(
         "ValidationException",
@@ -565,11 +638,14 @@ LIST_AUDIENCE_MODELS = APIOperation(
     ),
 )
 
-LIST_COLLABORATION_CONFIGURED_MODEL_ALGORITHM_ASSOCIATIONS = APIOperation(
-    "ListCollaborationConfiguredModelAlgorithmAssociations",
-    "list_collaboration_configured_model_algorithm_associations",
+LIST_COLLABORATION_CONFIGURED_MODEL_ALGORITHM_ASSOCIATIONS: APIOperation[
     models.ListCollaborationConfiguredModelAlgorithmAssociationsRequest,
     models.ListCollaborationConfiguredModelAlgorithmAssociationsResponse,
+] = APIOperation(
+    "ListCollaborationConfiguredModelAlgorithmAssociations",
+    "list_collaboration_configured_model_algorithm_associations",
+    "ListCollaborationConfiguredModelAlgorithmAssociationsRequest",
+    "ListCollaborationConfiguredModelAlgorithmAssociationsResponse",
     items="collaboration_configured_model_algorithm_associations",
     errors=(
         "ValidationException",
@@ -578,11 +654,13 @@ LIST_COLLABORATION_CONFIGURED_MODEL_ALGORITHM_ASSOCIATIONS = APIOperation(
     ),
 )
 
-LIST_COLLABORATION_ML_INPUT_CHANNELS = APIOperation(
+LIST_COLLABORATION_ML_INPUT_CHANNELS: APIOperation[
+    models.ListCollaborationMLInputChannelsRequest, models.ListCollaborationMLInputChannelsResponse
+] = APIOperation(
     "ListCollaborationMLInputChannels",
     "list_collaboration_ml_input_channels",
-    models.ListCollaborationMLInputChannelsRequest,
-    models.ListCollaborationMLInputChannelsResponse,
+    "ListCollaborationMLInputChannelsRequest",
+    "ListCollaborationMLInputChannelsResponse",
     items="collaboration_ml_input_channels_list",
     errors=(
         "ValidationException",
@@ -591,11 +669,14 @@ LIST_COLLABORATION_ML_INPUT_CHANNELS = APIOperation(
     ),
 )
 
-LIST_COLLABORATION_TRAINED_MODEL_EXPORT_JOBS = APIOperation(
-    "ListCollaborationTrainedModelExportJobs",
-    "list_collaboration_trained_model_export_jobs",
+LIST_COLLABORATION_TRAINED_MODEL_EXPORT_JOBS: APIOperation[
     models.ListCollaborationTrainedModelExportJobsRequest,
     models.ListCollaborationTrainedModelExportJobsResponse,
+] = APIOperation(
+    "ListCollaborationTrainedModelExportJobs",
+    "list_collaboration_trained_model_export_jobs",
+    "ListCollaborationTrainedModelExportJobsRequest",
+    "ListCollaborationTrainedModelExportJobsResponse",
     items="collaboration_trained_model_export_jobs",
     errors=(
         "ValidationException",
@@ -604,11 +685,14 @@ LIST_COLLABORATION_TRAINED_MODEL_EXPORT_JOBS = APIOperation(
     ),
 )
 
-LIST_COLLABORATION_TRAINED_MODEL_INFERENCE_JOBS = APIOperation(
-    "ListCollaborationTrainedModelInferenceJobs",
-    "list_collaboration_trained_model_inference_jobs",
+LIST_COLLABORATION_TRAINED_MODEL_INFERENCE_JOBS: APIOperation[
     models.ListCollaborationTrainedModelInferenceJobsRequest,
     models.ListCollaborationTrainedModelInferenceJobsResponse,
+] = APIOperation(
+    "ListCollaborationTrainedModelInferenceJobs",
+    "list_collaboration_trained_model_inference_jobs",
+    "ListCollaborationTrainedModelInferenceJobsRequest",
+    "ListCollaborationTrainedModelInferenceJobsResponse",
     items="collaboration_trained_model_inference_jobs",
     errors=(
         "ValidationException",
@@ -617,11 +701,13 @@ LIST_COLLABORATION_TRAINED_MODEL_INFERENCE_JOBS = APIOperation(
     ),
 )
 
-LIST_COLLABORATION_TRAINED_MODELS = APIOperation(
+LIST_COLLABORATION_TRAINED_MODELS: APIOperation[
+    models.ListCollaborationTrainedModelsRequest, models.ListCollaborationTrainedModelsResponse
+] = APIOperation(
     "ListCollaborationTrainedModels",
     "list_collaboration_trained_models",
-    models.ListCollaborationTrainedModelsRequest,
-    models.ListCollaborationTrainedModelsResponse,
+    "ListCollaborationTrainedModelsRequest",
+    "ListCollaborationTrainedModelsResponse",
     items="collaboration_trained_models",
     errors=(
         "ValidationException",
@@ -630,11 +716,13 @@ LIST_COLLABORATION_TRAINED_MODELS = APIOperation(
     ),
 )
 
-LIST_CONFIGURED_AUDIENCE_MODELS = APIOperation(
+LIST_CONFIGURED_AUDIENCE_MODELS: APIOperation[
+    models.ListConfiguredAudienceModelsRequest, models.ListConfiguredAudienceModelsResponse
+] = APIOperation(
     "ListConfiguredAudienceModels",
     "list_configured_audience_models",
-    models.ListConfiguredAudienceModelsRequest,
-    models.ListConfiguredAudienceModelsResponse,
+    "ListConfiguredAudienceModelsRequest",
+    "ListConfiguredAudienceModelsResponse",
     items="configured_audience_models",
     errors=(
         "ValidationException",
@@ -643,11 +731,14 @@ LIST_CONFIGURED_AUDIENCE_MODELS = APIOperation(
     ),
 )
 
-LIST_CONFIGURED_MODEL_ALGORITHM_ASSOCIATIONS = APIOperation(
-    "ListConfiguredModelAlgorithmAssociations",
-    "list_configured_model_algorithm_associations",
+LIST_CONFIGURED_MODEL_ALGORITHM_ASSOCIATIONS: APIOperation[
     models.ListConfiguredModelAlgorithmAssociationsRequest,
     models.ListConfiguredModelAlgorithmAssociationsResponse,
+] = APIOperation(
+    "ListConfiguredModelAlgorithmAssociations",
+    "list_configured_model_algorithm_associations",
+    "ListConfiguredModelAlgorithmAssociationsRequest",
+    "ListConfiguredModelAlgorithmAssociationsResponse",
     items="configured_model_algorithm_associations",
     errors=(
         "ValidationException",
@@ -656,11 +747,13 @@ LIST_CONFIGURED_MODEL_ALGORITHM_ASSOCIATIONS = APIOperation(
     ),
 )
 
-LIST_CONFIGURED_MODEL_ALGORITHMS = APIOperation(
+LIST_CONFIGURED_MODEL_ALGORITHMS: APIOperation[
+    models.ListConfiguredModelAlgorithmsRequest, models.ListConfiguredModelAlgorithmsResponse
+] = APIOperation(
     "ListConfiguredModelAlgorithms",
     "list_configured_model_algorithms",
-    models.ListConfiguredModelAlgorithmsRequest,
-    models.ListConfiguredModelAlgorithmsResponse,
+    "ListConfiguredModelAlgorithmsRequest",
+    "ListConfiguredModelAlgorithmsResponse",
     items="configured_model_algorithms",
     errors=(
         "ValidationException",
@@ -669,11 +762,13 @@ LIST_CONFIGURED_MODEL_ALGORITHMS = APIOperation(
     ),
 )
 
-LIST_ML_INPUT_CHANNELS = APIOperation(
+LIST_ML_INPUT_CHANNELS: APIOperation[
+    models.ListMLInputChannelsRequest, models.ListMLInputChannelsResponse
+] = APIOperation(
     "ListMLInputChannels",
     "list_ml_input_channels",
-    models.ListMLInputChannelsRequest,
-    models.ListMLInputChannelsResponse,
+    "ListMLInputChannelsRequest",
+    "ListMLInputChannelsResponse",
     items="ml_input_channels_list",
     errors=(
         "ValidationException",
@@ -682,11 +777,13 @@ LIST_ML_INPUT_CHANNELS = APIOperation(
     ),
 )
 
-LIST_TAGS_FOR_RESOURCE = APIOperation(
+LIST_TAGS_FOR_RESOURCE: APIOperation[
+    models.ListTagsForResourceRequest, models.ListTagsForResourceResponse
+] = APIOperation(
     "ListTagsForResource",
     "list_tags_for_resource",
-    models.ListTagsForResourceRequest,
-    models.ListTagsForResourceResponse,
+    "ListTagsForResourceRequest",
+    "ListTagsForResourceResponse",
     errors=(
         "ValidationException",
         "AccessDeniedException",
@@ -694,11 +791,13 @@ LIST_TAGS_FOR_RESOURCE = APIOperation(
     ),
 )
 
-LIST_TRAINED_MODEL_INFERENCE_JOBS = APIOperation(
+LIST_TRAINED_MODEL_INFERENCE_JOBS: APIOperation[
+    models.ListTrainedModelInferenceJobsRequest, models.ListTrainedModelInferenceJobsResponse
+] = APIOperation(
     "ListTrainedModelInferenceJobs",
     "list_trained_model_inference_jobs",
-    models.ListTrainedModelInferenceJobsRequest,
-    models.ListTrainedModelInferenceJobsResponse,
+    "ListTrainedModelInferenceJobsRequest",
+    "ListTrainedModelInferenceJobsResponse",
     items="trained_model_inference_jobs",
     errors=(
         "ValidationException",
@@ -707,11 +806,13 @@ LIST_TRAINED_MODEL_INFERENCE_JOBS = APIOperation(
     ),
 )
 
-LIST_TRAINED_MODEL_VERSIONS = APIOperation(
+LIST_TRAINED_MODEL_VERSIONS: APIOperation[
+    models.ListTrainedModelVersionsRequest, models.ListTrainedModelVersionsResponse
+] = APIOperation(
     "ListTrainedModelVersions",
     "list_trained_model_versions",
-    models.ListTrainedModelVersionsRequest,
-    models.ListTrainedModelVersionsResponse,
+    "ListTrainedModelVersionsRequest",
+    "ListTrainedModelVersionsResponse",
     items="trained_models",
     errors=(
         "ValidationException",
@@ -721,11 +822,13 @@ LIST_TRAINED_MODEL_VERSIONS = APIOperation(
     ),
 )
 
-LIST_TRAINED_MODELS = APIOperation(
+LIST_TRAINED_MODELS: APIOperation[
+    models.ListTrainedModelsRequest, models.ListTrainedModelsResponse
+] = APIOperation(
     "ListTrainedModels",
     "list_trained_models",
-    models.ListTrainedModelsRequest,
-    models.ListTrainedModelsResponse,
+    "ListTrainedModelsRequest",
+    "ListTrainedModelsResponse",
     items="trained_models",
     errors=(
         "ValidationException",
@@ -734,11 +837,13 @@ LIST_TRAINED_MODELS = APIOperation(
     ),
 )
 
-LIST_TRAINING_DATASETS = APIOperation(
+LIST_TRAINING_DATASETS: APIOperation[
+    models.ListTrainingDatasetsRequest, models.ListTrainingDatasetsResponse
+] = APIOperation(
     "ListTrainingDatasets",
     "list_training_datasets",
-    models.ListTrainingDatasetsRequest,
-    models.ListTrainingDatasetsResponse,
+    "ListTrainingDatasetsRequest",
+    "ListTrainingDatasetsResponse",
     items="training_datasets",
     errors=(
         "ValidationException",
@@ -747,11 +852,13 @@ LIST_TRAINING_DATASETS = APIOperation(
     ),
 )
 
-PUT_CONFIGURED_AUDIENCE_MODEL_POLICY = APIOperation(
+PUT_CONFIGURED_AUDIENCE_MODEL_POLICY: APIOperation[
+    models.PutConfiguredAudienceModelPolicyRequest, models.PutConfiguredAudienceModelPolicyResponse
+] = APIOperation(
     "PutConfiguredAudienceModelPolicy",
     "put_configured_audience_model_policy",
-    models.PutConfiguredAudienceModelPolicyRequest,
-    models.PutConfiguredAudienceModelPolicyResponse,
+    "PutConfiguredAudienceModelPolicyRequest",
+    "PutConfiguredAudienceModelPolicyResponse",
     errors=(
         "ValidationException",
         "AccessDeniedException",
@@ -760,11 +867,11 @@ PUT_CONFIGURED_AUDIENCE_MODEL_POLICY = APIOperation(
     ),
 )
 
-PUT_ML_CONFIGURATION = APIOperation(
+PUT_ML_CONFIGURATION: APIOperation[models.PutMLConfigurationRequest, ResponseModel] = APIOperation(
     "PutMLConfiguration",
     "put_ml_configuration",
-    models.PutMLConfigurationRequest,
-    ResponseModel,
+    "PutMLConfigurationRequest",
+    None,
     errors=(
         "ValidationException",
         "AccessDeniedException",
@@ -772,26 +879,30 @@ PUT_ML_CONFIGURATION = APIOperation(
     ),
 )
 
-START_AUDIENCE_EXPORT_JOB = APIOperation(
-    "StartAudienceExportJob",
-    "start_audience_export_job",
-    models.StartAudienceExportJobRequest,
-    ResponseModel,
-    errors=(
-        "ConflictException",
-        "ValidationException",
-        "AccessDeniedException",
-        "ResourceNotFoundException",
-        "ThrottlingException",
-        "ServiceQuotaExceededException",
-    ),
+START_AUDIENCE_EXPORT_JOB: APIOperation[models.StartAudienceExportJobRequest, ResponseModel] = (
+    APIOperation(
+        "StartAudienceExportJob",
+        "start_audience_export_job",
+        "StartAudienceExportJobRequest",
+        None,
+        errors=(
+            "ConflictException",
+            "ValidationException",
+            "AccessDeniedException",
+            "ResourceNotFoundException",
+            "ThrottlingException",
+            "ServiceQuotaExceededException",
+        ),
+    )
 )
 
-START_AUDIENCE_GENERATION_JOB = APIOperation(
+START_AUDIENCE_GENERATION_JOB: APIOperation[
+    models.StartAudienceGenerationJobRequest, models.StartAudienceGenerationJobResponse
+] = APIOperation(
     "StartAudienceGenerationJob",
     "start_audience_generation_job",
-    models.StartAudienceGenerationJobRequest,
-    models.StartAudienceGenerationJobResponse,
+    "StartAudienceGenerationJobRequest",
+    "StartAudienceGenerationJobResponse",
     errors=(
         "ConflictException",
         "ValidationException",
@@ -802,11 +913,13 @@ START_AUDIENCE_GENERATION_JOB = APIOperation(
     ),
 )
 
-START_TRAINED_MODEL_EXPORT_JOB = APIOperation(
+START_TRAINED_MODEL_EXPORT_JOB: APIOperation[
+    models.StartTrainedModelExportJobRequest, ResponseModel
+] = APIOperation(
     "StartTrainedModelExportJob",
     "start_trained_model_export_job",
-    models.StartTrainedModelExportJobRequest,
-    ResponseModel,
+    "StartTrainedModelExportJobRequest",
+    None,
     errors=(
         "ConflictException",
         "ValidationException",
@@ -816,11 +929,13 @@ START_TRAINED_MODEL_EXPORT_JOB = APIOperation(
     ),
 )
 
-START_TRAINED_MODEL_INFERENCE_JOB = APIOperation(
+START_TRAINED_MODEL_INFERENCE_JOB: APIOperation[
+    models.StartTrainedModelInferenceJobRequest, models.StartTrainedModelInferenceJobResponse
+] = APIOperation(
     "StartTrainedModelInferenceJob",
     "start_trained_model_inference_job",
-    models.StartTrainedModelInferenceJobRequest,
-    models.StartTrainedModelInferenceJobResponse,
+    "StartTrainedModelInferenceJobRequest",
+    "StartTrainedModelInferenceJobResponse",
     errors=(
         "ConflictException",
         "ValidationException",
@@ -831,11 +946,11 @@ START_TRAINED_MODEL_INFERENCE_JOB = APIOperation(
     ),
 )
 
-TAG_RESOURCE = APIOperation(
+TAG_RESOURCE: APIOperation[models.TagResourceRequest, models.TagResourceResponse] = APIOperation(
     "TagResource",
     "tag_resource",
-    models.TagResourceRequest,
-    models.TagResourceResponse,
+    "TagResourceRequest",
+    "TagResourceResponse",
     errors=(
         "ValidationException",
         "AccessDeniedException",
@@ -843,23 +958,27 @@ TAG_RESOURCE = APIOperation(
     ),
 )
 
-UNTAG_RESOURCE = APIOperation(
-    "UntagResource",
-    "untag_resource",
-    models.UntagResourceRequest,
-    models.UntagResourceResponse,
-    errors=(
-        "ValidationException",
-        "AccessDeniedException",
-        "ResourceNotFoundException",
-    ),
+UNTAG_RESOURCE: APIOperation[models.UntagResourceRequest, models.UntagResourceResponse] = (
+    APIOperation(
+        "UntagResource",
+        "untag_resource",
+        "UntagResourceRequest",
+        "UntagResourceResponse",
+        errors=(
+            "ValidationException",
+            "AccessDeniedException",
+            "ResourceNotFoundException",
+        ),
+    )
 )
 
-UPDATE_CONFIGURED_AUDIENCE_MODEL = APIOperation(
+UPDATE_CONFIGURED_AUDIENCE_MODEL: APIOperation[
+    models.UpdateConfiguredAudienceModelRequest, models.UpdateConfiguredAudienceModelResponse
+] = APIOperation(
     "UpdateConfiguredAudienceModel",
     "update_configured_audience_model",
-    models.UpdateConfiguredAudienceModelRequest,
-    models.UpdateConfiguredAudienceModelResponse,
+    "UpdateConfiguredAudienceModelRequest",
+    "UpdateConfiguredAudienceModelResponse",
     errors=(
         "ConflictException",
         "ValidationException",
