@@ -97,8 +97,13 @@ def demo(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Speed and memory against raw aiobotocore, in one run; not part of the default run."""
-    session.install("-e", ".")
+    """Speed and memory against raw aiobotocore, in one run; not part of the default run.
+
+    A regular install, not an editable one: pip byte-compiles it as it does for users, so a
+    cold import measures loading the package, not compiling it (this matters where
+    PYTHONDONTWRITEBYTECODE is set, and Python never writes the bytecode of a source tree).
+    """
+    session.install(".")
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 
