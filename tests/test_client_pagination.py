@@ -6,6 +6,7 @@ Request counts come from the emulator's log, so "lazy" means "the service saw no
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from cleanroomsml_async.models import (
     ListAudienceExportJobsRequest,
     ListAudienceExportJobsResponse,
 )
+from cleanroomsml_async.retry import CallState
 from cleanroomsml_async.testing import LocalCleanRoomsML
 
 NO_SLEEP = RetryPolicy(initial_delay=0, max_delay=0)
@@ -473,3 +475,20 @@ async def test_prefetch_to_list_with_a_limit_stops_early(
     # Pages one and two complete the list; the producer may have started page three.
     assert len(emulator.requests) in (2, 3)
     assert other_tasks() == set()
+
+
+async def test_a_finished_stream_keeps_no_response_alive(
+    client: CleanRoomsMLClient, emulator: LocalCleanRoomsML
+) -> None:
+    # The loop keeps each cancelled timeout handle (and the context it copied, which holds
+    # the call's state) until it would have fired: the state must not hold the response.
+    emulator.add_audience_export_jobs(250)
+    streamed = [job async for job in client.list_audience_export_jobs(max_results=100)]
+    assert len(streamed) == 250
+    gc.collect()
+    holding = [
+        state
+        for state in gc.get_objects()
+        if isinstance(state, CallState) and (state.result is not None or state.error is not None)
+    ]
+    assert holding == []
