@@ -83,8 +83,11 @@ class Tracing:
 
     def active(self) -> Tracer | None:
         """The tracer to make this call's span with, or None when it would record nothing."""
-        if self._proxied and isinstance(_trace.get_tracer_provider(), _trace.ProxyTracerProvider):
-            return None  # no provider set yet: the proxy would give a no-op span
+        if self._proxied:
+            if isinstance(_trace.get_tracer_provider(), _trace.ProxyTracerProvider):
+                return None  # no provider set yet: the proxy would give a no-op span
+            # The global provider is set once for good: no need to look again.
+            self._proxied = False
         return self.tracer
 
 
