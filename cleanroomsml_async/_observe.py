@@ -1,7 +1,8 @@
 """What one call tells its observers: the caller's event hooks and, with OpenTelemetry, a span.
 
 ``Observability`` is a client's; it makes one ``CallObservation`` per call, or none at all when
-nothing observes (no hooks, no tracer), so an unobserved call pays nothing.
+nothing observes (no hooks, and no tracer or one that would record nothing), so an unobserved
+call pays nothing.
 """
 
 from __future__ import annotations
@@ -27,19 +28,20 @@ def answer_of(state: CallState) -> tuple[int | None, str | None]:
 
 
 class Observability:
-    """A client's observers: its event hooks and its tracer (None without OpenTelemetry)."""
+    """A client's observers: its event hooks and its tracing (a no-op without OpenTelemetry)."""
 
-    __slots__ = ("hooks", "tracer")
+    __slots__ = ("hooks", "tracing")
 
     def __init__(self, event_hooks: Any = None, tracer_provider: Any = None) -> None:
         self.hooks = EventHooks(event_hooks)
-        self.tracer = telemetry.tracer_for(tracer_provider)
+        self.tracing = telemetry.Tracing(tracer_provider)
 
     def observe(self, operation_name: str, region: str | None) -> CallObservation | None:
         """The observation of one call, or None when nothing observes calls."""
-        if not self.hooks and self.tracer is None:
+        tracer = self.tracing.active()
+        if tracer is None and not self.hooks:
             return None
-        return CallObservation(self, operation_name, region)
+        return CallObservation(self, operation_name, region, tracer)
 
 
 class CallObservation:
@@ -49,21 +51,34 @@ class CallObservation:
     or raises. A cancelled call delivers no call event.
     """
 
-    __slots__ = ("_observability", "_operation_name", "_region", "_span", "_started", "_state")
+    __slots__ = (
+        "_observability",
+        "_operation_name",
+        "_region",
+        "_span",
+        "_started",
+        "_state",
+        "_tracer",
+    )
 
     def __init__(
-        self, observability: Observability, operation_name: str, region: str | None
+        self,
+        observability: Observability,
+        operation_name: str,
+        region: str | None,
+        tracer: Any = None,
     ) -> None:
         self._observability = observability
         self._operation_name = operation_name
         self._region = region
+        self._tracer = tracer
         self._started = 0.0
         self._state: CallState | None = None
         self._span: telemetry.CallSpan | None = None
 
     async def __aenter__(self) -> CallObservation:
         self._started = time.monotonic()
-        tracer = self._observability.tracer
+        tracer = self._tracer
         if tracer is not None:
             self._span = telemetry.CallSpan(tracer, self._operation_name, self._region)
         return self

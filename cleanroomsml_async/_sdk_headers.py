@@ -42,6 +42,9 @@ def _set_retry_headers(request: Any, **_: Any) -> None:
     if "amz-sdk-" in authorization:
         return  # signed: changing them now would break the signature
     if state.invocation_id is None:
-        state.invocation_id = str(uuid.uuid4())
+        # The first attempt keeps the fresh UUID4 botocore has just made for its request (one
+        # per request, so one per call here): a second uuid4() per call cost more than the
+        # rest of this hook. Later attempts get botocore's new one replaced with it.
+        state.invocation_id = headers.get(INVOCATION_ID) or str(uuid.uuid4())
     headers[INVOCATION_ID] = state.invocation_id
     headers[REQUEST] = f"attempt={state.attempt}; max={state.max_attempts}"

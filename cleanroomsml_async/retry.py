@@ -429,7 +429,25 @@ class Retrier:
         state = CallState(operation_name, self.policy.max_attempts)
         token = current_call.set(state)
         try:
-            return await self._call(state, attempt, observer)
+            deadline = None
+            if self.policy.timeout is not None:
+                deadline = asyncio.get_running_loop().time() + self.policy.timeout
+            # Why a bare first attempt: building and driving a fresh tenacity loop cost about
+            # as much as all the rest of our own work on a successful call, and nearly every
+            # call succeeds at once. Tenacity takes over after a failure only, replaying that
+            # failure as its attempt 1, so every decision (retry or not, stop, quota, wait,
+            # log) is the one it would have taken anyway.
+            try:
+                result = await self._attempt(state, attempt, deadline)
+            except Exception as error:
+                first_error = error
+            else:
+                self.quota.release(NO_RETRY_REFUND)
+                if observer is not None:
+                    await observer.attempt_ended(state, will_retry=False, delay=None)
+                return result
+            # Outside the except block, so later errors do not get the first as __context__.
+            return await self._retry_after(first_error, state, attempt, deadline, observer)
         finally:
             current_call.reset(token)
             # Every handle the loop scheduled during the call (aiohttp's timeouts, cancelled
@@ -437,32 +455,6 @@ class Retrier:
             # context, and so this state: without this, each kept the call's response body,
             # about 2 MiB over a stream of 100-item pages.
             state.result = state.error = None
-
-    async def _call(
-        self,
-        state: CallState,
-        attempt: Callable[[], Awaitable[T]],
-        observer: AttemptObserver | None,
-    ) -> T:
-        deadline = None
-        if self.policy.timeout is not None:
-            deadline = asyncio.get_running_loop().time() + self.policy.timeout
-        # Why a bare first attempt: building and driving a fresh tenacity loop cost about as
-        # much as all the rest of our own work on a successful call, and nearly every call
-        # succeeds at once. Tenacity takes over after a failure only, replaying that failure
-        # as its attempt 1, so every decision (retry or not, stop, quota, wait, log) is the
-        # one it would have taken anyway.
-        try:
-            result = await self._attempt(state, attempt, deadline)
-        except Exception as error:
-            first_error = error
-        else:
-            self.quota.release(NO_RETRY_REFUND)
-            if observer is not None:
-                await observer.attempt_ended(state, will_retry=False, delay=None)
-            return result
-        # Outside the except block, so later errors do not get the first as their __context__.
-        return await self._retry_after(first_error, state, attempt, deadline, observer)
 
     async def _retry_after(
         self,
@@ -517,10 +509,14 @@ class Retrier:
         state.attempt += 1
         state.sent = time.monotonic()
         try:
-            if deadline is None:
+            # Each layer of coroutines costs every call: the usual policy (no budget, not
+            # adaptive) awaits the attempt itself.
+            if deadline is not None:
+                result = await self._budgeted(state, attempt, deadline)
+            elif self.limiter is not None:
                 result = await self._paced(state, attempt)
             else:
-                result = await self._budgeted(state, attempt, deadline)
+                result = await attempt()
         except Exception as error:
             state.duration = time.monotonic() - state.sent
             state.result, state.error = None, error

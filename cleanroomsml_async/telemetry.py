@@ -12,6 +12,7 @@ instrumentation (``AiobotocoreInstrumentor``), when it is on, become its childre
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from cleanroomsml_async._version import __version__
@@ -19,7 +20,7 @@ from cleanroomsml_async._version import __version__
 if TYPE_CHECKING:
     from opentelemetry.trace import Span, Tracer, TracerProvider
 
-__all__ = ["CallSpan", "tracer_for"]
+__all__ = ["CallSpan", "Tracing", "tracer_for"]
 
 SERVICE = "CleanRoomsML"
 INSTRUMENTATION_NAME = "cleanroomsml_async"
@@ -27,6 +28,12 @@ INSTRUMENTATION_NAME = "cleanroomsml_async"
 # Whether opentelemetry-api can be imported: None until first asked. A failed import is not
 # cached by Python, so without this every client would search sys.path for it again.
 _available: bool | None = None
+
+# opentelemetry's ``context`` and ``trace`` modules, bound by the first successful
+# ``tracer_for``. Why not ``from opentelemetry import ...`` in each method: a ``from`` import
+# runs importlib's Python-level ``_handle_fromlist`` every time, and a call went through three.
+_context: ModuleType
+_trace: ModuleType
 
 
 def tracer_for(tracer_provider: TracerProvider | None) -> Tracer | None:
@@ -47,8 +54,41 @@ def tracer_for(tracer_provider: TracerProvider | None) -> Tracer | None:
                 "tracer_provider= needs opentelemetry-api: pip install 'cleanroomsml-async[otel]'"
             ) from error
         return None
+    global _context, _trace
+    from opentelemetry import context
+
+    _context, _trace = context, trace
     _available = True
     return trace.get_tracer(INSTRUMENTATION_NAME, __version__, tracer_provider=tracer_provider)
+
+
+class Tracing:
+    """A client's tracer, and whether a call made now would record anything through it.
+
+    Why: with ``opentelemetry-api`` installed (many libraries pull it in) but no SDK set up,
+    every call still made, attached and ended a span that goes nowhere, about a quarter of our
+    own work on a call. Until a global provider is set, the tracer a client gets from the
+    global provider is a proxy that hands out the no-op tracer's spans. Such a span carries
+    its parent's span context, so making it current changes no one's parent either: skipping
+    it is invisible. Checked per call, as a provider set later must still apply.
+    """
+
+    __slots__ = ("_proxied", "tracer")
+
+    def __init__(self, tracer_provider: TracerProvider | None) -> None:
+        self.tracer = tracer_for(tracer_provider)
+        # A proxy tracer comes from a proxy provider (the global one before any is set, or
+        # the same passed in) and follows the global provider once one is set.
+        self._proxied = self.tracer is not None and isinstance(self.tracer, _trace.ProxyTracer)
+
+    def active(self) -> Tracer | None:
+        """The tracer to make this call's span with, or None when it would record nothing."""
+        if self._proxied:
+            if isinstance(_trace.get_tracer_provider(), _trace.ProxyTracerProvider):
+                return None  # no provider set yet: the proxy would give a no-op span
+            # The global provider is set once for good: no need to look again.
+            self._proxied = False
+        return self.tracer
 
 
 def error_type(error: BaseException) -> str:
@@ -63,8 +103,6 @@ class CallSpan:
     __slots__ = ("_span", "_token")
 
     def __init__(self, tracer: Tracer, operation_name: str, region: str | None) -> None:
-        from opentelemetry import context, trace
-
         attributes: dict[str, Any] = {
             "rpc.system": "aws-api",
             "rpc.service": SERVICE,
@@ -73,9 +111,9 @@ class CallSpan:
         if region:
             attributes["cloud.region"] = region
         self._span: Span = tracer.start_span(
-            f"{SERVICE}.{operation_name}", kind=trace.SpanKind.CLIENT, attributes=attributes
+            f"{SERVICE}.{operation_name}", kind=_trace.SpanKind.CLIENT, attributes=attributes
         )
-        self._token = context.attach(trace.set_span_in_context(self._span))
+        self._token = _context.attach(_trace.set_span_in_context(self._span))
 
     def retry(self, attempt: int, error: BaseException | None, delay: float) -> None:
         """Note that ``attempt`` failed with ``error`` and is retried after ``delay`` s."""
@@ -98,9 +136,6 @@ class CallSpan:
         error: BaseException | None,
     ) -> None:
         """Record how the call ended, end the span and make the caller's span current again."""
-        from opentelemetry import context
-        from opentelemetry.trace import Status, StatusCode
-
         span = self._span
         try:
             if span.is_recording():
@@ -112,7 +147,9 @@ class CallSpan:
                     span.set_attribute("http.request.resend_count", attempts - 1)
                 if error is not None:
                     span.set_attribute("error.type", error_type(error))
-                    span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
+                    span.set_status(
+                        _trace.Status(_trace.StatusCode.ERROR, f"{type(error).__name__}: {error}")
+                    )
             span.end()
         finally:
-            context.detach(self._token)
+            _context.detach(self._token)

@@ -63,6 +63,7 @@ async def test_every_attempt_of_a_call_has_its_invocation_id_and_true_attempt_nu
     ]
     (second,) = second_call
     assert invocation_id(second) != invocation_id(first_call[0])
+    assert uuid.UUID(invocation_id(second)).version == 4
     assert sdk_request(second) == "attempt=1; max=5"
     for record in emulator.requests:
         assert_signed(record, emulator)

@@ -198,3 +198,40 @@ def test_importing_the_package_imports_no_opentelemetry() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+_LATE_PROVIDER = """
+import asyncio
+
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from cleanroomsml_async.testing import LocalCleanRoomsML
+
+
+async def main():
+    async with LocalCleanRoomsML() as emulator:
+        arn = emulator.add_audience_model()["audienceModelArn"]
+        async with emulator.client() as client:
+            await client.get_audience_model(audience_model_arn=arn)
+            exporter = InMemorySpanExporter()
+            provider = TracerProvider()
+            provider.add_span_processor(SimpleSpanProcessor(exporter))
+            trace.set_tracer_provider(provider)
+            await client.get_audience_model(audience_model_arn=arn)
+    print([span.name for span in exporter.get_finished_spans()])
+
+
+asyncio.run(main())
+"""
+
+
+def test_a_global_provider_set_after_the_client_was_made_applies_to_its_next_call() -> None:
+    # In a fresh process: the global provider can be set only once, and this one's is set.
+    # Before it is set, calls skip the no-op span; the call after it has its span.
+    result = subprocess.run(
+        [sys.executable, "-c", _LATE_PROVIDER], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "['CleanRoomsML.GetAudienceModel']"
