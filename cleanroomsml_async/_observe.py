@@ -52,12 +52,13 @@ class CallObservation:
     """
 
     __slots__ = (
+        "_answer",
+        "_attempts",
         "_observability",
         "_operation_name",
         "_region",
         "_span",
         "_started",
-        "_state",
         "_tracer",
     )
 
@@ -73,7 +74,10 @@ class CallObservation:
         self._region = region
         self._tracer = tracer
         self._started = 0.0
-        self._state: CallState | None = None
+        # The last attempt's (status, request id) and the attempt count, read as it ends:
+        # the call's state lets go of the response once the call is over.
+        self._answer: tuple[int | None, str | None] = (None, None)
+        self._attempts = 0
         self._span: telemetry.CallSpan | None = None
 
     async def __aenter__(self) -> CallObservation:
@@ -87,13 +91,13 @@ class CallObservation:
         self, state: CallState, *, will_retry: bool, delay: float | None
     ) -> None:
         """Deliver the attempt that just ended to the ``"attempt"`` hooks."""
-        self._state = state
+        status, request_id = self._answer = answer_of(state)
+        self._attempts = state.attempt
         if will_retry and self._span is not None and delay is not None:
             self._span.retry(state.attempt, state.error, delay)
         functions = self._observability.hooks.attempt
         if not functions:
             return
-        status, request_id = answer_of(state)
         event = AttemptEvent(
             operation_name=state.operation_name,
             attempt=state.attempt,
@@ -113,9 +117,8 @@ class CallObservation:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        state = self._state
-        status, request_id = (None, None) if state is None else answer_of(state)
-        attempts = 0 if state is None else state.attempt
+        status, request_id = self._answer
+        attempts = self._attempts
         if self._span is not None:
             self._span.end(
                 attempts=attempts, status_code=status, request_id=request_id, error=error
